@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+
+namespace ActorLoki.Metrics;
+
+/// <summary>
+/// Collects every instrument of the ActorLoki meters through a <see cref="MeterListener"/> and renders
+/// them in the Prometheus text exposition format 0.0.4 (prometheus-net and OpenTelemetry's Prometheus
+/// exporter do not restore here). Counters become <c>_total</c> series, up-down counters and gauges
+/// become gauges, histograms get cumulative <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series.
+/// </summary>
+/// <remarks>
+/// Instrument names are already Prometheus names (<c>actorloki_lines_read</c>); anything else is
+/// sanitised. Measurements are aggregated in place, keyed by their tag set, so recording is a dictionary
+/// lookup and an interlocked add; a scrape renders a consistent-enough snapshot without stopping writers.
+/// </remarks>
+public sealed class PrometheusExporter : IDisposable
+{
+    /// <summary>Default histogram buckets, in seconds: from 1 ms to 5 minutes.</summary>
+    public static readonly IReadOnlyList<double> DefaultBuckets =
+        [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<Instrument, Family> _families = new();
+    private readonly Func<Meter, bool> _meterFilter;
+    private readonly Func<string, IReadOnlyList<double>> _bucketsFor;
+    private readonly Lock _renderGate = new();
+
+    public PrometheusExporter(Func<Meter, bool>? meterFilter = null, Func<string, IReadOnlyList<double>>? bucketsFor = null)
+    {
+        _meterFilter = meterFilter ?? (meter => meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal));
+        _bucketsFor = bucketsFor ?? (_ => DefaultBuckets);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (_meterFilter(instrument.Meter))
+            {
+                _families.GetOrAdd(instrument, i => new Family(i, _bucketsFor(i.Name)));
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.MeasurementsCompleted = (instrument, _) => _families.TryRemove(instrument, out Family? _);
+        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<float>((i, v, tags, _) => Record(i, v, tags));
+        _listener.Start();
+    }
+
+    /// <summary>The content type of <see cref="Render"/>'s output.</summary>
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>Renders every collected metric. Observable instruments are observed now.</summary>
+    public string Render()
+    {
+        lock (_renderGate)
+        {
+            return RenderLocked();
+        }
+    }
+
+    private string RenderLocked()
+    {
+        foreach (var family in _families.Values)
+        {
+            family.ResetObserved();
+        }
+
+        _listener.RecordObservableInstruments();
+
+        // Several instruments may share a name (one per meter instance); a name is written once.
+        var byName = _families.Values
+            .GroupBy(f => f.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        var text = new StringBuilder(4096);
+        foreach (var group in byName)
+        {
+            var first = group.First();
+            text.Append("# HELP ").Append(first.Name).Append(' ').Append(EscapeHelp(first.Help)).Append('\n');
+            text.Append("# TYPE ").Append(first.Name).Append(' ').Append(first.TypeName).Append('\n');
+            var series = group.SelectMany(f => f.Snapshot()).GroupBy(s => s.Labels, StringComparer.Ordinal);
+            foreach (var same in series.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                first.Write(text, same.Key, same.Select(s => s.Value));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (_families.TryGetValue(instrument, out var family))
+        {
+            family.Record(value, tags);
+        }
+    }
+
+    /// <summary>Prometheus metric and label names: <c>[a-zA-Z_:][a-zA-Z0-9_:]*</c>; others become <c>_</c>.</summary>
+    internal static string SanitizeName(string name, bool allowColon)
+    {
+        var chars = name.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            var ok = char.IsAsciiLetter(c) || c == '_' || (allowColon && c == ':') || (i > 0 && char.IsAsciiDigit(c));
+            if (!ok)
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return chars.Length == 0 ? "_" : new string(chars);
+    }
+
+    internal static string EscapeLabelValue(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal);
+
+    internal static string EscapeHelp(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    internal static string FormatValue(double value) => value switch
+    {
+        double.PositiveInfinity => "+Inf",
+        double.NegativeInfinity => "-Inf",
+        double.NaN => "NaN",
+        _ => value.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Renders a tag set as <c>{a="1",b="2"}</c>, sorted by name; empty for no tags.</summary>
+    private static string RenderLabels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (tags.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        var pairs = new KeyValuePair<string, string>[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            pairs[i] = new(SanitizeName(tags[i].Key, allowColon: false), Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
+        Array.Sort(pairs, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var text = new StringBuilder("{");
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(',');
+            }
+
+            text.Append(pairs[i].Key).Append("=\"").Append(EscapeLabelValue(pairs[i].Value)).Append('"');
+        }
+
+        return text.Append('}').ToString();
+    }
+
+    private enum Kind
+    {
+        Counter,
+        Gauge,
+        Histogram,
+    }
+
+    /// <summary>One instrument and its series, keyed by rendered label set.</summary>
+    private sealed class Family
+    {
+        private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+        private readonly double[] _bounds;
+        private readonly bool _observable;
+
+        // Counters and up-down counters report deltas; observable instruments and Gauge<T> report absolute values.
+        private readonly bool _accumulates;
+
+        public Family(Instrument instrument, IReadOnlyList<double> buckets)
+        {
+            var type = instrument.GetType();
+            var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+            _observable = instrument.IsObservable;
+            _accumulates = !_observable && (generic == typeof(Counter<>) || generic == typeof(UpDownCounter<>));
+            Kind = generic == typeof(Counter<>) || generic == typeof(ObservableCounter<>) ? Kind.Counter
+                : generic == typeof(Histogram<>) ? Kind.Histogram
+                : Kind.Gauge;
+            var baseName = SanitizeName(instrument.Name, allowColon: true);
+            Name = Kind == Kind.Counter && !baseName.EndsWith("_total", StringComparison.Ordinal) ? baseName + "_total" : baseName;
+            Help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description;
+            _bounds = [.. buckets.Order()];
+        }
+
+        public Kind Kind { get; }
+
+        public string Name { get; }
+
+        public string Help { get; }
+
+        public string TypeName => Kind switch
+        {
+            Kind.Counter => "counter",
+            Kind.Histogram => "histogram",
+            _ => "gauge",
+        };
+
+        public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var labels = RenderLabels(tags);
+            var series = _series.GetOrAdd(labels, static (_, bounds) => new Series(bounds.Length), _bounds);
+            switch (Kind)
+            {
+                case Kind.Histogram:
+                    series.Observe(value, _bounds);
+                    break;
+                case Kind.Counter or Kind.Gauge when _accumulates:
+                    series.Add(value);
+                    break;
+                default:
+                    series.Set(value);
+                    break;
+            }
+        }
+
+        /// <summary>Observable series report afresh at each scrape: forget series not observed again.</summary>
+        public void ResetObserved()
+        {
+            if (_observable)
+            {
+                _series.Clear();
+            }
+        }
+
+        public IEnumerable<(string Labels, Series Value)> Snapshot() => _series.Select(p => (p.Key, p.Value));
+
+        public void Write(StringBuilder text, string labels, IEnumerable<Series> parts)
+        {
+            var list = parts.ToList();
+            if (Kind != Kind.Histogram)
+            {
+                text.Append(Name).Append(labels).Append(' ').Append(FormatValue(list.Sum(s => s.Value))).Append('\n');
+                return;
+            }
+
+            var baseName = Name;
+            long cumulative = 0;
+            for (var b = 0; b < _bounds.Length; b++)
+            {
+                cumulative += list.Sum(s => s.BucketCount(b));
+                text.Append(baseName).Append("_bucket").Append(WithLe(labels, FormatValue(_bounds[b]))).Append(' ')
+                    .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            var count = list.Sum(s => s.Count);
+            text.Append(baseName).Append("_bucket").Append(WithLe(labels, "+Inf")).Append(' ').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append(baseName).Append("_sum").Append(labels).Append(' ').Append(FormatValue(list.Sum(s => s.Value))).Append('\n');
+            text.Append(baseName).Append("_count").Append(labels).Append(' ').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        private static string WithLe(string labels, string le) =>
+            labels.Length == 0 ? $"{{le=\"{le}\"}}" : string.Concat(labels.AsSpan(0, labels.Length - 1), $",le=\"{le}\"}}");
+    }
+
+    /// <summary>The running value of one series; for histograms also its bucket counts.</summary>
+    private sealed class Series(int buckets)
+    {
+        private readonly long[] _buckets = new long[buckets];
+        private double _value;
+        private long _count;
+
+        public double Value => Volatile.Read(ref _value);
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public long BucketCount(int bucket) => Interlocked.Read(ref _buckets[bucket]);
+
+        public void Add(double delta)
+        {
+            double seen, updated;
+            do
+            {
+                seen = Volatile.Read(ref _value);
+                updated = seen + delta;
+            }
+            while (Interlocked.CompareExchange(ref _value, updated, seen) != seen);
+        }
+
+        public void Set(double value) => Volatile.Write(ref _value, value);
+
+        public void Observe(double value, double[] bounds)
+        {
+            // Non-cumulative per bucket here; Write() accumulates. A value above every bound lands only in +Inf.
+            var index = Array.BinarySearch(bounds, value);
+            if (index < 0)
+            {
+                index = ~index;
+            }
+
+            if (index < bounds.Length)
+            {
+                Interlocked.Increment(ref _buckets[index]);
+            }
+
+            Interlocked.Increment(ref _count);
+            Add(value);
+        }
+    }
+}
