@@ -169,7 +169,8 @@ internal sealed partial class ActorCell : IActorContext
             HandleInvokeFailure(cause);
         }
 
-        if (_pendingTask is null)
+        // Kept while an async handler runs or a failure awaits its directive (PreRestart gets the message).
+        if (_pendingTask is null && _failure is null)
         {
             _current = default;
         }

@@ -59,9 +59,14 @@ public sealed class ActorSystem : IAsyncDisposable
     public IActorRef ActorOf(Props props, string? name = null) => _userGuardian.ActorOf(props, name);
 
     /// <summary>Stops an actor (its children first). Thread-safe.</summary>
-    public static void Stop(IActorRef actor)
+    public void Stop(IActorRef actor)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (actor is LocalActorRef local && !ReferenceEquals(local.Cell.System, this))
+        {
+            throw new ArgumentException($"{actor.Path} belongs to another actor system.", nameof(actor));
+        }
+
         (actor as IInternalActorRef)?.SendSystemMessage(new Terminate());
     }
 

@@ -173,9 +173,11 @@ public sealed partial class BackoffSupervisor : ActorBase, IWithTimers
         }
 
         _restartCount++;
+
+        // The timer is armed before the event is published, so whoever reacts to the event finds it running.
+        Timers.StartSingleTimer(StartChildKey, StartChild.Instance, delay);
         Context.System.BackoffRestartScheduled(new BackoffRestartScheduled(Self, Self.Path / _options.ChildName, _restartCount, delay, cause), _childKind);
         Log.RestartScheduled(Context.Log, _options.ChildName, _restartCount, delay, cause);
-        Timers.StartSingleTimer(StartChildKey, StartChild.Instance, delay);
     }
 
     private static TimeSpan? RetryAfter(Exception? cause)
