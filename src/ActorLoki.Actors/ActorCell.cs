@@ -72,6 +72,8 @@ internal sealed partial class ActorCell : IActorContext
 
     internal string Kind => _props.ActorType.Name;
 
+    internal bool IsGuardian => _props.ActorType == typeof(GuardianActor);
+
     internal Envelope CurrentEnvelope => _current;
 
     internal ITimerScheduler Timers => _timers ??= new TimerScheduler(this);

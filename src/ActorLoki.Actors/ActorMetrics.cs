@@ -49,7 +49,7 @@ internal sealed class ActorMetrics : IDisposable
         var sums = new Dictionary<string, int>(StringComparer.Ordinal);
         system.VisitActors(cell =>
         {
-            if (cell.Props.ActorType != typeof(GuardianActor))
+            if (!cell.IsGuardian)
             {
                 sums[cell.Kind] = sums.GetValueOrDefault(cell.Kind) + value(cell);
             }

@@ -157,7 +157,7 @@ public sealed class ActorSystem : IAsyncDisposable
 
     internal void Started(ActorCell cell)
     {
-        if (EventStream.HasSubscribers)
+        if (EventStream.HasSubscribers && !cell.IsGuardian)
         {
             EventStream.Publish(new ActorStarted(cell.Self, cell.Props.ActorType));
         }
@@ -177,7 +177,10 @@ public sealed class ActorSystem : IAsyncDisposable
         if (EventStream.HasSubscribers)
         {
             EventStream.Unsubscribe(cell.Self);
-            EventStream.Publish(new ActorStopped(cell.Self, cell.Props.ActorType));
+            if (!cell.IsGuardian)
+            {
+                EventStream.Publish(new ActorStopped(cell.Self, cell.Props.ActorType));
+            }
         }
     }
 

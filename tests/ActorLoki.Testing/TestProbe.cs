@@ -12,6 +12,7 @@ public sealed class TestProbe
 {
     private readonly Channel<(object Message, IActorRef Sender)> _inbox = Channel.CreateUnbounded<(object, IActorRef)>();
     private readonly Stack<(object Message, IActorRef Sender)> _pushedBack = new();
+    private readonly HashSet<IActorRef> _watched = [];
 
     internal TestProbe(ActorSystem system, string? name)
     {
@@ -43,9 +44,25 @@ public sealed class TestProbe
     }
 
     /// <summary>The probe will receive <see cref="Terminated"/> when <paramref name="actor"/> stops (at once if it has).</summary>
-    public void Watch(IActorRef actor) => Ref.Tell(new WatchCommand(actor, true), null);
+    public void Watch(IActorRef actor)
+    {
+        lock (_watched)
+        {
+            _watched.Add(actor);
+        }
 
-    public void Unwatch(IActorRef actor) => Ref.Tell(new WatchCommand(actor, false), null);
+        Ref.Tell(new WatchCommand(actor, true), null);
+    }
+
+    public void Unwatch(IActorRef actor)
+    {
+        lock (_watched)
+        {
+            _watched.Remove(actor);
+        }
+
+        Ref.Tell(new WatchCommand(actor, false), null);
+    }
 
     /// <summary>The next message, whatever it is.</summary>
     public async Task<object> ReceiveOneAsync(TimeSpan? timeout = null)
@@ -92,10 +109,20 @@ public sealed class TestProbe
         }
     }
 
-    /// <summary>Watches <paramref name="actor"/> and expects its <see cref="Terminated"/> as the next message.</summary>
+    /// <summary>Expects the <see cref="Terminated"/> of <paramref name="actor"/> as the next message (watching it first if needed).</summary>
     public Task<Terminated> ExpectTerminatedAsync(IActorRef actor, TimeSpan? timeout = null)
     {
-        Watch(actor);
+        bool watched;
+        lock (_watched)
+        {
+            watched = _watched.Contains(actor);
+        }
+
+        if (!watched)
+        {
+            Watch(actor);
+        }
+
         return ExpectMsgAsync<Terminated>(t => ReferenceEquals(t.ActorRef, actor), timeout);
     }
 
