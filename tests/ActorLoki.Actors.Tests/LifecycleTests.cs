@@ -6,26 +6,28 @@ namespace ActorLoki.Actors.Tests;
 
 public sealed class LifecycleTests : TestKit
 {
+    /// <summary>A chain of actors <c>n{depth}/n{depth-1}/...</c> that report their path when they stop.</summary>
     private sealed class Node : ReceiveActor
     {
-        private readonly IActorRef _probe;
+        private readonly Action<string> _stopped;
 
-        public Node(IActorRef probe, int depth)
+        public Node(Action<string> stopped, int depth)
         {
-            _probe = probe;
+            _stopped = stopped;
             if (depth > 0)
             {
-                Context.ActorOf(Props.Create(() => new Node(probe, depth - 1)), $"n{depth - 1}");
+                Context.ActorOf(Props.Create(() => new Node(stopped, depth - 1)), $"n{depth - 1}");
             }
         }
 
-        protected override void PostStop() => _probe.Tell(Self.Path.ToString());
+        protected override void PostStop() => _stopped(Self.Path.ToString());
     }
 
     [Fact]
     public async Task Stopping_a_parent_stops_its_children_first()
     {
-        var root = Sys.ActorOf(Props.Create(() => new Node(TestActor, 2)), "n2");
+        var probe = TestActor;
+        var root = Sys.ActorOf(Props.Create(() => new Node(path => probe.Tell(path), 2)), "n2");
         Watch(root);
 
         Sys.Stop(root);
@@ -55,29 +57,13 @@ public sealed class LifecycleTests : TestKit
     public async Task Terminate_stops_the_tree_child_first_and_completes_WhenTerminated()
     {
         var stopped = new ConcurrentQueue<string>();
-        Sys.ActorOf(Props.Create(() => new RecordingNode(stopped, 1)), "n1");
+        Sys.ActorOf(Props.Create(() => new Node(stopped.Enqueue, 1)), "n1");
         await AwaitAssertAsync(() => Sys.GetActorTree().Children.Should().ContainSingle().Which.Children.Should().ContainSingle());
 
         await Sys.Terminate().WaitAsync(TestKitSettings.DefaultTimeout);
 
         stopped.Should().Equal("/user/n1/n0", "/user/n1");
         Sys.GetActorTree().Children.Should().BeEmpty();
-    }
-
-    private sealed class RecordingNode : ReceiveActor
-    {
-        private readonly ConcurrentQueue<string> _stopped;
-
-        public RecordingNode(ConcurrentQueue<string> stopped, int depth)
-        {
-            _stopped = stopped;
-            if (depth > 0)
-            {
-                Context.ActorOf(Props.Create(() => new RecordingNode(stopped, depth - 1)), $"n{depth - 1}");
-            }
-        }
-
-        protected override void PostStop() => _stopped.Enqueue(Self.Path.ToString());
     }
 
     [Fact]
