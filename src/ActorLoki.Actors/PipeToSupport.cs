@@ -60,7 +60,8 @@ public static class PipeToSupport
         ArgumentNullException.ThrowIfNull(recipient);
         if (task.IsCompletedSuccessfully)
         {
-            var result = task.Result;
+            // Completed: GetResult does not block.
+            var result = task.GetAwaiter().GetResult();
             recipient.Tell(success is null ? result! : success(result), sender);
             return;
         }
@@ -73,8 +74,9 @@ public static class PipeToSupport
         object message;
         try
         {
+            // Completed: GetResult does not block.
             message = task.IsCompletedSuccessfully
-                ? success is null ? task.Result! : success(task.Result)
+                ? success is null ? task.GetAwaiter().GetResult()! : success(task.GetAwaiter().GetResult())
                 : FailureMessage(Unwrap(task), failure);
         }
         catch (Exception error)

@@ -20,8 +20,8 @@ public abstract class ReceiveActor : ActorBase
         ArgumentNullException.ThrowIfNull(handler);
         if (handler.Method.IsDefined(typeof(AsyncStateMachineAttribute), false))
         {
-            // An async lambda passed as Action<T> is async void: it would run concurrently with the next message.
-            throw new ArgumentException("This handler is an async void method; register it with ReceiveAsync.", nameof(handler));
+            // An async lambda passed as Action<T> compiles to a void-returning async method: it would run concurrently with the next message.
+            throw new ArgumentException("This handler is an async lambda returning void; register it with ReceiveAsync.", nameof(handler));
         }
 
         Registering().Add(new Handler<T>(handler, shouldHandle));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorLoki.Actors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,7 +68,8 @@ public abstract class TestKit : IAsyncLifetime
     public static async Task AwaitAssertAsync(Func<Task> assertion, TimeSpan? duration = null, TimeSpan? interval = null)
     {
         ArgumentNullException.ThrowIfNull(assertion);
-        var deadline = DateTime.UtcNow + (duration is { } given ? TestKitSettings.Dilated(given) : TestKitSettings.DefaultTimeout);
+        var limit = duration is { } given ? TestKitSettings.Dilated(given) : TestKitSettings.DefaultTimeout;
+        var clock = Stopwatch.StartNew();
         var pause = interval ?? TimeSpan.FromMilliseconds(20);
         while (true)
         {
@@ -76,7 +78,7 @@ public abstract class TestKit : IAsyncLifetime
                 await assertion();
                 return;
             }
-            catch (Exception) when (DateTime.UtcNow < deadline)
+            catch (Exception) when (clock.Elapsed < limit)
             {
                 await Task.Delay(pause);
             }
