@@ -6,6 +6,9 @@ internal sealed partial class ActorCell
 {
     private int _suspendCount;
     private Exception? _failure;
+
+    // The child whose escalated failure made this actor fail: a Resume must clear its failure too.
+    private IActorRef? _perpetrator;
     private Exception? _pendingRecreate;
     private bool _terminating;
     private int _restartCount;
@@ -45,7 +48,8 @@ internal sealed partial class ActorCell
         _suspendCount++;
         foreach (var child in ChildEntries())
         {
-            if (!child.Stopping)
+            // The child that escalated is suspended by its own failure already.
+            if (!child.Stopping && !ReferenceEquals(child.Ref, _perpetrator))
             {
                 child.Ref.SendSystemMessage(new Suspend());
             }
@@ -67,6 +71,11 @@ internal sealed partial class ActorCell
         if (!strategy.HandleFailure(this, child, failed.Cause))
         {
             KernelLog.Escalating(_system.Log, failed.Child.Path, failed.Cause);
+            if (_failure is null && !_terminating)
+            {
+                _perpetrator = failed.Child;
+            }
+
             HandleInvokeFailure(failed.Cause);
         }
     }
@@ -119,11 +128,13 @@ internal sealed partial class ActorCell
         }
 
         _suspendCount = Math.Max(0, _suspendCount - 1);
+        var perpetrator = _perpetrator;
+        _perpetrator = null;
         foreach (var child in ChildEntries())
         {
             if (!child.Stopping)
             {
-                child.Ref.SendSystemMessage(new Resume(null));
+                child.Ref.SendSystemMessage(new Resume(ReferenceEquals(child.Ref, perpetrator) ? causedByFailure : null));
             }
         }
     }
@@ -170,6 +181,7 @@ internal sealed partial class ActorCell
         var cause = _pendingRecreate!;
         _pendingRecreate = null;
         _failure = null;
+        _perpetrator = null;
         _suspendCount = Math.Max(0, _suspendCount - 1);
         Interlocked.Increment(ref _restartCount);
         try

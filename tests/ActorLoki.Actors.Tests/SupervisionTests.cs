@@ -157,6 +157,37 @@ public sealed class SupervisionTests : TestKit
         restart.OfType<ActorRestarted>().Should().ContainSingle().Which.Actor.Should().BeSameAs(middle);
     }
 
+    private sealed class ResumingTop : ReceiveActor
+    {
+        private readonly IActorRef _probe;
+
+        public ResumingTop(IActorRef probe)
+        {
+            _probe = probe;
+            Receive<GetChild>(m => Context.Child("middle").Forward(m));
+        }
+
+        protected override void PreStart() => Context.ActorOf(Props.Create(() => new Escalating(_probe)), "middle");
+
+        protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, Timeout.InfiniteTimeSpan, _ => Directive.Resume, loggingEnabled: false);
+    }
+
+    [Fact]
+    public async Task Resuming_an_escalating_parent_also_resumes_the_child_that_failed()
+    {
+        var top = Sys.ActorOf(Props.Create(() => new ResumingTop(TestActor)), "top");
+        await ExpectMsgAsync("middle started");
+        await ExpectMsgAsync("PreStart");
+        var leaf = await top.Ask<IActorRef>(new GetChild(), TimeSpan.FromSeconds(3));
+        leaf.Tell("count");
+        await ExpectMsgAsync(1);
+
+        leaf.Tell("fail");
+        leaf.Tell("count");
+
+        (await ExpectMsgAsync<int>()).Should().Be(2, "the leaf kept its state and handles messages again");
+    }
+
     private sealed class FailsToStart : ReceiveActor
     {
         public FailsToStart(IActorRef probe)
