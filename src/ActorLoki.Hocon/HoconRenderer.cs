@@ -10,15 +10,16 @@ public sealed record HoconRenderOptions
     /// <summary>Append <c># file:line</c> after each value.</summary>
     public bool Origins { get; init; }
 
-    /// <summary>Values at paths for which this returns true are written as <see cref="RedactedText"/>.</summary>
-    public Func<IReadOnlyList<string>, bool>? IsSecret { get; init; }
+    /// <summary>
+    /// Given a scalar's path and text, the text to write instead (quoted), or null to write the value.
+    /// Keeps secrets out of printed configuration.
+    /// </summary>
+    public Func<IReadOnlyList<string>, string, string?>? Redact { get; init; }
 
     public int IndentSize { get; init; } = 2;
 
-    /// <summary>Prefix of every path given to <see cref="IsSecret"/> (where the rendered object sits).</summary>
+    /// <summary>Prefix of every path given to <see cref="Redact"/> (where the rendered object sits).</summary>
     public IReadOnlyList<string> PathPrefix { get; init; } = [];
-
-    public const string RedactedText = "<redacted>";
 }
 
 /// <summary>
@@ -121,9 +122,9 @@ public static partial class HoconRenderer
 
     private static void WriteValue(StringBuilder text, HoconValue value, List<string> path, int depth, HoconRenderOptions options)
     {
-        if (options.IsSecret?.Invoke(path) == true && value is HoconScalar)
+        if (value is HoconScalar { Type: not HoconValueType.Null } redactable && options.Redact?.Invoke(path, redactable.Text) is { } replacement)
         {
-            text.Append(Quote(HoconRenderOptions.RedactedText));
+            text.Append(Quote(replacement));
             return;
         }
 

@@ -71,7 +71,7 @@ public sealed class RendererTests
     [Fact]
     public void Secret_values_are_never_rendered()
     {
-        var options = new HoconRenderOptions { IsSecret = path => path[^1] == "token" };
+        var options = new HoconRenderOptions { Redact = (path, _) => path[^1] == "token" ? "<redacted>" : null };
 
         var text = HoconRenderer.Render(TestHocon.Parse(Source).Root, options);
 
