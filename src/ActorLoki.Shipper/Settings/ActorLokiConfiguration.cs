@@ -112,7 +112,15 @@ public static class ActorLokiConfiguration
         }
     }
 
-    private static List<ConfigurationProblem> Deduplicate(List<ConfigurationProblem> problems) => [.. problems.Distinct()];
+    /// <summary>Each problem once, in reading order: by source, then line and column.</summary>
+    private static List<ConfigurationProblem> Deduplicate(List<ConfigurationProblem> problems) =>
+    [
+        .. problems.Distinct()
+            .OrderBy(static p => p.Origin is null ? 1 : 0)
+            .ThenBy(static p => p.Origin?.Description, StringComparer.Ordinal)
+            .ThenBy(static p => p.Origin?.Line)
+            .ThenBy(static p => p.Origin?.Column),
+    ];
 
     private static string ReadReference()
     {

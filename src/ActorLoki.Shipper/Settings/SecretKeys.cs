@@ -37,6 +37,16 @@ public static partial class SecretKeys
             : text;
     }
 
+    /// <summary>True when a line of text mentions a credential-like word, so it should not be echoed.</summary>
+    public static bool MayHoldSecret(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return SecretMention().IsMatch(line);
+    }
+
+    [GeneratedRegex(@"password|passwd|passphrase|secret|token|authorization|api[-_]?key|credential|cookie|private[-_]?key", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex SecretMention();
+
     [GeneratedRegex(@"(^|-)(password|passwd|passphrase|secret|token|authorization|api-?key|credentials?|cookie|private-?key)($|-)", RegexOptions.CultureInvariant)]
     private static partial Regex SecretWord();
 
