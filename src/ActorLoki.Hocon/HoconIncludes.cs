@@ -52,11 +52,16 @@ public sealed class FileHoconIncluder : IHoconIncluder
     public IReadOnlyList<HoconIncludeSource> Resolve(HoconIncludeRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Kind is HoconIncludeKind.Url or HoconIncludeKind.Classpath)
+        // The heuristic form names a URL when it parses as one with a known scheme.
+        var isUrl = request.Kind == HoconIncludeKind.Url
+            || (request.Kind == HoconIncludeKind.Heuristic
+                && Uri.TryCreate(request.Name, UriKind.Absolute, out var uri)
+                && uri.Scheme is "http" or "https" or "ftp" or "jar");
+        if (isUrl || request.Kind == HoconIncludeKind.Classpath)
         {
             throw new HoconException(
                 request.Origin,
-                $"{(request.Kind == HoconIncludeKind.Url ? "url" : "classpath")}() includes are not supported; include a file instead");
+                $"{(isUrl ? "url" : "classpath")}() includes are not supported; include a file instead");
         }
 
         var directory = request.IncludingFile is not null

@@ -138,9 +138,11 @@ public sealed class FuzzTests
         {
             action();
         }
-        catch (FormatException)
+        catch (HoconException e)
         {
-            // The only failure allowed.
+            // The only failure allowed; it always says where.
+            e.Should().BeAssignableTo<FormatException>();
+            e.Message.Should().StartWith(e.Origin.ToString() + ": ");
         }
     }
 }

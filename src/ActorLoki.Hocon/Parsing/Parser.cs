@@ -134,25 +134,25 @@ internal sealed class Parser
                 throw Error(token, "expected a key but found ',' (a comma must follow a field, and only one)");
             }
 
-            string name;
+            object after;
             if (token is { Kind: TokenKind.UnquotedText, Text: "include" })
             {
                 ParseInclude(fields, path);
-                name = "the include";
+                after = "the include";
             }
             else
             {
-                name = ParseField(fields, path);
+                after = ParseField(fields, path);
             }
 
-            ExpectSeparator(braced ? TokenKind.CloseBrace : TokenKind.End, name);
+            ExpectSeparator(braced ? TokenKind.CloseBrace : TokenKind.End, after);
         }
 
         return new HoconObject(fields, OriginOf(open), adopt: true);
     }
 
-    /// <summary>After a field or element: a comma, a newline, or the closing token.</summary>
-    private void ExpectSeparator(TokenKind closer, string after)
+    /// <summary>After a field (<paramref name="after"/> is its key) or element (a description): a comma, a newline, or the closing token.</summary>
+    private void ExpectSeparator(TokenKind closer, object after)
     {
         var separated = false;
         while (Peek.Kind is TokenKind.Whitespace or TokenKind.Newline)
@@ -174,10 +174,12 @@ internal sealed class Parser
         var hint = Peek.Kind is TokenKind.Colon or TokenKind.Equals
             ? $" (quote a string that holds {Peek.Describe()})"
             : "";
-        throw Error(Peek, $"expected ',' or a newline after {after} but found {Peek.Describe()}{hint}");
+        var what = after is IReadOnlyList<string> key ? $"the value of '{HoconPath.Render(key)}'" : after;
+        throw Error(Peek, $"expected ',' or a newline after {what} but found {Peek.Describe()}{hint}");
     }
 
-    private string ParseField(OrderedDictionary<string, HoconValue> fields, IReadOnlyList<string>? path)
+    /// <summary>Parses one field into <paramref name="fields"/> and returns its key.</summary>
+    private List<string> ParseField(OrderedDictionary<string, HoconValue> fields, IReadOnlyList<string>? path)
     {
         var keyStart = Peek;
         var keyTokens = new List<Token>();
@@ -197,7 +199,6 @@ internal sealed class Parser
         }
 
         var segments = PathExpression.Build(keyTokens, _source, keyStart.Line, keyStart.Column, "key");
-        var keyText = HoconPath.Render(segments);
         if (_depth + segments.Count - 1 > _options.MaxDepth)
         {
             throw Error(keyStart, FormattableString.Invariant($"the key nests objects deeper than {_options.MaxDepth} levels"));
@@ -216,14 +217,14 @@ internal sealed class Parser
             case TokenKind.OpenBrace:
                 break;
             default:
-                throw Error(separator, $"expected ':', '=' or '{{' after key '{keyText}' but found {separator.Describe()}");
+                throw Error(separator, $"expected ':', '=' or '{{' after key '{HoconPath.Render(segments)}' but found {separator.Describe()}");
         }
 
         SkipWhitespaceAndNewlines();
         List<string>? fieldPath = path is null ? null : [.. path, .. segments];
         var valueToken = Peek;
         var value = ParseValue(fieldPath)
-            ?? throw Error(valueToken, $"expected a value for '{keyText}' but found {valueToken.Describe()}");
+            ?? throw Error(valueToken, $"expected a value for '{HoconPath.Render(segments)}' but found {valueToken.Describe()}");
 
         if (append)
         {
@@ -245,7 +246,7 @@ internal sealed class Parser
         }
 
         SetField(fields, segments[0], value);
-        return $"the value of '{keyText}'";
+        return segments;
     }
 
     private static void SetField(OrderedDictionary<string, HoconValue> fields, string key, HoconValue value) =>

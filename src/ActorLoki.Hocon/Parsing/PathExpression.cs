@@ -28,6 +28,14 @@ internal static class PathExpression
             throw new HoconException(new HoconOrigin(source, line, column), $"empty {what}: expected a path such as a.b.c");
         }
 
+        // The common key is one word without dots: no builder needed.
+        var only = tokens[first];
+        if (first == last
+            && (only.Kind == TokenKind.QuotedString || (only.Kind is TokenKind.UnquotedText or TokenKind.Number && !only.Text.Contains('.', StringComparison.Ordinal))))
+        {
+            return [only.Text];
+        }
+
         var segments = new List<string>();
         var current = new StringBuilder();
         var hasContent = false;

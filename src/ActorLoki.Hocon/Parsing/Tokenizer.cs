@@ -91,7 +91,8 @@ internal sealed class Tokenizer
             _pos++;
         }
 
-        var token = new Token(TokenKind.Whitespace, _text[start.._pos], line, column);
+        // A single space is by far the most common run; share its string.
+        var token = new Token(TokenKind.Whitespace, _pos - start == 1 && _text[start] == ' ' ? " " : _text[start.._pos], line, column);
         _tokens.Add(token);
         return token;
     }
@@ -117,7 +118,16 @@ internal sealed class Tokenizer
                         ':' => TokenKind.Colon,
                         _ => TokenKind.Equals,
                     },
-                    c.ToString(),
+                    c switch
+                    {
+                        '{' => "{",
+                        '}' => "}",
+                        '[' => "[",
+                        ']' => "]",
+                        ',' => ",",
+                        ':' => ":",
+                        _ => "=",
+                    },
                     line,
                     column);
             case '+' when Peek(1) == '=' && !inSubstitution:

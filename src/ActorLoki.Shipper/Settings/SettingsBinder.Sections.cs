@@ -309,6 +309,13 @@ internal sealed partial class SettingsBinder
             return fallback;
         }
 
+        if (uri.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            // Secrets live in files (basic-auth-password-file), never in a value that is printed or logged.
+            Error(key, value, "a URL without a password; set basic-auth-username and basic-auth-password-file instead");
+            return fallback;
+        }
+
         return uri.AbsolutePath is "/" or "" ? new Uri(uri, "/loki/api/v1/push") : uri;
     }
 

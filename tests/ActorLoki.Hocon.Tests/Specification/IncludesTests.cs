@@ -137,10 +137,12 @@ public sealed class IncludesTests : IDisposable
         Assert.Throws<HoconException>(() => Config.ParseString(text, "main.conf", new HoconParseOptions { BaseDirectory = _dir.Path }))
             .Reason.Should().Contain("include");
 
-    [Fact]
-    public void Url_includes_are_refused_rather_than_fetched() =>
-        Assert.Throws<HoconException>(() => Config.ParseString("include url(\"http://127.0.0.1:1/x.conf\")"))
-            .Reason.Should().Be("url() includes are not supported; include a file instead");
+    [Theory]
+    [InlineData("include url(\"http://127.0.0.1:1/x.conf\")")]
+    [InlineData("include \"https://127.0.0.1:1/x.conf\"")]
+    [InlineData("include classpath(\"x.conf\")")]
+    public void Url_and_classpath_includes_are_refused_rather_than_fetched_or_ignored(string text) =>
+        Assert.Throws<HoconException>(() => Config.ParseString(text)).Reason.Should().EndWith("includes are not supported; include a file instead");
 
     [Fact]
     public void Includes_from_a_string_are_resolved_against_the_base_directory()

@@ -69,6 +69,7 @@ public sealed class ValidationTests : IDisposable
     [InlineData("actorloki.positions.configmap-name = Bad_Name", "actorloki.positions.configmap-name = \"Bad_Name\": expected a Kubernetes object name (lowercase letters, digits, '-' and '.') when actorloki.positions.store = configmap")]
     [InlineData("actorloki.loki.buffer.max-bytes = 512KiB", "actorloki.loki.buffer.max-bytes = 512KiB: expected at least actorloki.loki.batch.max-bytes (1MiB), or a batch could never fill")]
     [InlineData("actorloki.loki = null", "actorloki.loki = null: expected a section { ... }")]
+    [InlineData("actorloki.loki.url = \"http://u:pw@loki:3100\"", "actorloki.loki.url = \"http://u:<redacted>@loki:3100\": expected a URL without a password; set basic-auth-username and basic-auth-password-file instead")]
     public void Semantic_checks_name_the_key_and_what_was_expected(string text, string message) =>
         _fixture.LoadText(text).Errors.Select(e => e.Message).Should().Contain(message);
 
