@@ -20,8 +20,7 @@ public sealed class HoconConfigurationSource : FileConfigurationSource
 /// <summary>Loads a HOCON file: parse (with includes relative to the file), resolve, flatten.</summary>
 public sealed class HoconConfigurationProvider(HoconConfigurationSource source) : FileConfigurationProvider(source), IHoconOriginProvider
 {
-    private IReadOnlyDictionary<string, (string? Value, HoconOrigin Origin)> _entries =
-        new Dictionary<string, (string?, HoconOrigin)>(StringComparer.OrdinalIgnoreCase);
+    private FlattenedHocon _flattened = FlattenedHocon.Empty;
 
     private new HoconConfigurationSource Source => (HoconConfigurationSource)base.Source;
 
@@ -32,17 +31,11 @@ public sealed class HoconConfigurationProvider(HoconConfigurationSource source) 
         stream.CopyTo(buffer);
         var physicalPath = Source.FileProvider?.GetFileInfo(Source.Path ?? "").PhysicalPath;
         var root = HoconParser.Parse(buffer.ToArray(), physicalPath ?? Source.Path ?? "configuration", physicalPath, Source.ParseOptions);
-        var resolved = HoconResolver.Resolve(root, Source.Environment ?? HoconEnvironment.Process());
-        _entries = HoconFlattener.Flatten(resolved);
-        Data = _entries.ToDictionary(static e => e.Key, static e => e.Value.Value, StringComparer.OrdinalIgnoreCase);
+        _flattened = new FlattenedHocon(HoconResolver.Resolve(root, Source.Environment ?? HoconEnvironment.Process()));
+        Data = _flattened.Data;
     }
 
-    public bool TryGetOrigin(string key, out HoconOrigin origin)
-    {
-        var found = _entries.TryGetValue(key, out var entry);
-        origin = entry.Origin!;
-        return found;
-    }
+    public bool TryGetOrigin(string key, out HoconOrigin origin) => _flattened.TryGetOrigin(key, out origin);
 }
 
 /// <summary>HOCON text as a configuration source.</summary>
@@ -63,15 +56,38 @@ public sealed class HoconStringConfigurationSource : IConfigurationSource
 /// <summary>Loads HOCON text once.</summary>
 public sealed class HoconStringConfigurationProvider(HoconStringConfigurationSource source) : ConfigurationProvider, IHoconOriginProvider
 {
-    private IReadOnlyDictionary<string, (string? Value, HoconOrigin Origin)> _entries =
-        new Dictionary<string, (string?, HoconOrigin)>(StringComparer.OrdinalIgnoreCase);
+    private FlattenedHocon _flattened = FlattenedHocon.Empty;
 
     public override void Load()
     {
         var root = HoconParser.Parse(source.Text, source.Name, source.ParseOptions);
-        _entries = HoconFlattener.Flatten(HoconResolver.Resolve(root, source.Environment ?? HoconEnvironment.Process()));
+        _flattened = new FlattenedHocon(HoconResolver.Resolve(root, source.Environment ?? HoconEnvironment.Process()));
+        Data = _flattened.Data;
+    }
+
+    public bool TryGetOrigin(string key, out HoconOrigin origin) => _flattened.TryGetOrigin(key, out origin);
+}
+
+/// <summary>The keys of a resolved tree, their values for the provider's data, and their origins.</summary>
+internal sealed class FlattenedHocon
+{
+    private readonly IReadOnlyDictionary<string, (string? Value, HoconOrigin Origin)> _entries;
+
+    public FlattenedHocon(HoconObject resolved)
+    {
+        _entries = HoconFlattener.Flatten(resolved);
         Data = _entries.ToDictionary(static e => e.Key, static e => e.Value.Value, StringComparer.OrdinalIgnoreCase);
     }
+
+    private FlattenedHocon()
+    {
+        _entries = new Dictionary<string, (string?, HoconOrigin)>();
+        Data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public static FlattenedHocon Empty { get; } = new();
+
+    public Dictionary<string, string?> Data { get; }
 
     public bool TryGetOrigin(string key, out HoconOrigin origin)
     {

@@ -344,44 +344,9 @@ internal sealed class Parser
     /// <summary>A concatenation without substitutions, done now: strings join, objects merge, arrays append.</summary>
     private static HoconValue Concatenate(List<HoconValue> parts, HoconOrigin origin)
     {
-        var values = parts.Where(static p => p is not HoconWhitespace).ToList();
-        var first = values[0];
-        var mismatch = values.FirstOrDefault(v => Kind(v) != Kind(first));
-        if (mismatch is not null)
-        {
-            throw new HoconException(mismatch.Origin, $"cannot concatenate {Kind(first)} with {Kind(mismatch)} (only strings, arrays with arrays, or objects with objects)");
-        }
-
-        switch (first)
-        {
-            case HoconObject:
-                var merged = (HoconObject)values[0];
-                foreach (var next in values.Skip(1))
-                {
-                    merged = HoconMerge.MergeObjects((HoconObject)next, merged);
-                }
-
-                return merged;
-            case HoconArray:
-                return new HoconArray(values.SelectMany(static v => ((HoconArray)v).Items), origin);
-            default:
-                return HoconValue.String(
-                    string.Concat(parts.Select(static p => p switch
-                    {
-                        HoconWhitespace w => w.Text,
-                        QuotedString q => q.Text,
-                        _ => ((HoconScalar)p).Text,
-                    })),
-                    origin);
-        }
+        var values = parts.Select(static p => p is QuotedString q ? HoconValue.String(q.Text, q.Origin) : p).ToList();
+        return Concatenation.Combine(values, values, origin);
     }
-
-    private static string Kind(HoconValue value) => value switch
-    {
-        HoconObject => "an object",
-        HoconArray => "an array",
-        _ => "a string",
-    };
 
     private HoconArray ParseArray()
     {

@@ -167,59 +167,8 @@ internal sealed class Resolver
             values.Add(part is HoconWhitespace ? part : Shallow(part));
         }
 
-        var defined = values.Where(static v => v is not HoconWhitespace and not HoconUndefined).ToList();
-        if (defined.Count == 0)
-        {
-            return HoconUndefined.Instance;
-        }
-
-        var first = defined[0];
-        foreach (var value in defined)
-        {
-            if (Kind(value) != Kind(first))
-            {
-                var at = concatenation.Parts[values.IndexOf(value)];
-                throw new HoconException(
-                    at.Origin,
-                    $"cannot concatenate {Kind(first)} with {Kind(value)}: {at.Describe()} is {Kind(value)}");
-            }
-        }
-
-        switch (first)
-        {
-            case HoconObject:
-                var merged = (HoconObject)defined[0];
-                foreach (var next in defined.Skip(1))
-                {
-                    merged = HoconMerge.MergeObjects((HoconObject)next, merged);
-                }
-
-                return merged.Origin == concatenation.Origin ? merged : new HoconObject(merged.Fields, concatenation.Origin);
-            case HoconArray:
-                return new HoconArray(defined.SelectMany(static v => ((HoconArray)v).Items), concatenation.Origin);
-            default:
-                var text = new System.Text.StringBuilder();
-                for (var i = 0; i < values.Count; i++)
-                {
-                    text.Append(values[i] switch
-                    {
-                        HoconWhitespace whitespace => whitespace.Text,
-                        HoconScalar { Type: HoconValueType.Null } when concatenation.Parts[i] is HoconSubstitution => "",
-                        HoconScalar scalar => scalar.Text,
-                        _ => "",
-                    });
-                }
-
-                return HoconValue.String(text.ToString(), concatenation.Origin);
-        }
+        return Concatenation.Combine(concatenation.Parts, values, concatenation.Origin);
     }
-
-    private static string Kind(HoconValue value) => value switch
-    {
-        HoconObject => "an object",
-        HoconArray => "an array",
-        _ => "a string",
-    };
 
     private HoconValue ShallowSubstitution(HoconSubstitution substitution)
     {
