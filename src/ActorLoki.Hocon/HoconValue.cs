@@ -36,6 +36,23 @@ public abstract class HoconValue
     /// <summary>True when this node and everything below it is free of substitutions.</summary>
     public abstract bool IsResolved { get; }
 
+    /// <summary>
+    /// How many values this node stands for once expanded (shared subtrees counted each time they
+    /// appear), saturating. Lets the resolver refuse a configuration that substitution blows up.
+    /// </summary>
+    internal virtual long Weight => 1;
+
+    internal static long WeightOf(IEnumerable<HoconValue> children)
+    {
+        var weight = 1L;
+        foreach (var child in children)
+        {
+            weight = weight > long.MaxValue - child.Weight ? long.MaxValue : weight + child.Weight;
+        }
+
+        return weight;
+    }
+
     public static HoconScalar String(string value, HoconOrigin origin) => new(HoconValueType.String, value, origin);
 
     /// <summary>A number kept as written (<c>1e5</c> stays <c>1e5</c>), as the specification asks for concatenation.</summary>
@@ -153,7 +170,10 @@ public sealed class HoconArray : HoconValue
         ArgumentNullException.ThrowIfNull(items);
         Items = [.. items];
         IsResolved = Items.All(static i => i.IsResolved);
+        Weight = WeightOf(Items);
     }
+
+    internal override long Weight { get; }
 
     public IReadOnlyList<HoconValue> Items { get; }
 
@@ -180,6 +200,7 @@ public sealed class HoconObject : HoconValue
         }
 
         IsResolved = _fields.Values.All(static v => v.IsResolved);
+        Weight = WeightOf(_fields.Values);
     }
 
     internal HoconObject(OrderedDictionary<string, HoconValue> fields, HoconOrigin origin, bool adopt, bool ignoresFallbacks = false)
@@ -189,7 +210,10 @@ public sealed class HoconObject : HoconValue
         _fields = fields;
         IgnoresFallbacks = ignoresFallbacks;
         IsResolved = _fields.Values.All(static v => v.IsResolved);
+        Weight = WeightOf(_fields.Values);
     }
+
+    internal override long Weight { get; }
 
     public static HoconObject Empty(HoconOrigin origin) => new([], origin);
 

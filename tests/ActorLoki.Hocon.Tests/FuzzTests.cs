@@ -129,6 +129,22 @@ public sealed class FuzzTests
         Assert.Throws<HoconException>(() => HoconParser.Parse(text)).Reason.Should().Contain("deeper than 100 levels");
     }
 
+    [Theory]
+    [InlineData("a = [1]", "a = ${a} ${a}")]
+    [InlineData("a = x", "a = ${a}${a}")]
+    public void Doubling_self_references_are_refused_before_they_exhaust_memory(string first, string doubling)
+    {
+        var text = first + "\n" + string.Join('\n', Enumerable.Repeat(doubling, 40));
+        TestHocon.ParseError(text).Reason.Should().Contain("grows beyond 1000000");
+    }
+
+    [Fact]
+    public void A_small_object_substituted_exponentially_is_refused()
+    {
+        var text = "a0 = { v = 1 }\n" + string.Join('\n', Enumerable.Range(1, 40).Select(i => $"a{i} = {{ x = ${{a{i - 1}}}, y = ${{a{i - 1}}} }}"));
+        TestHocon.ParseError(text).Reason.Should().Contain("expands to more than 1000000 values");
+    }
+
     private static void ParseAndResolve(string text) =>
         Guard(() => Config.ParseString(text, "fuzz.conf").Resolve(HoconEnvironment.Empty));
 

@@ -7,6 +7,9 @@ namespace ActorLoki.Hocon.Resolution;
 /// </summary>
 internal static class Concatenation
 {
+    /// <summary>Largest string or number of values a concatenation may produce; repeated self-references must not exhaust memory.</summary>
+    public const int MaxSize = 1_000_000;
+
     /// <param name="parts">The parts as written, with <see cref="HoconWhitespace"/> pieces between them.</param>
     /// <param name="values">The value of each part (whitespace pieces as they are; <see cref="HoconUndefined"/> for a missing optional substitution).</param>
     public static HoconValue Combine(IReadOnlyList<HoconValue> parts, IReadOnlyList<HoconValue> values, HoconOrigin origin)
@@ -43,7 +46,8 @@ internal static class Concatenation
 
                 return new HoconObject(merged!.Fields, origin);
             case HoconArray:
-                return new HoconArray(values.OfType<HoconArray>().SelectMany(static a => a.Items), origin);
+                var array = new HoconArray(values.OfType<HoconArray>().SelectMany(static a => a.Items), origin);
+                return array.Weight <= MaxSize ? array : throw TooLarge(origin);
             default:
                 var text = new System.Text.StringBuilder();
                 for (var i = 0; i < values.Count; i++)
@@ -57,11 +61,18 @@ internal static class Concatenation
                         HoconScalar scalar => scalar.Text,
                         _ => "",
                     });
+                    if (text.Length > MaxSize)
+                    {
+                        throw TooLarge(origin);
+                    }
                 }
 
                 return HoconValue.String(text.ToString(), origin);
         }
     }
+
+    private static HoconException TooLarge(HoconOrigin origin) =>
+        new(origin, FormattableString.Invariant($"the concatenation grows beyond {MaxSize} characters or values (a substitution repeated too often?)"));
 
     private static string Kind(HoconValue value) => value switch
     {

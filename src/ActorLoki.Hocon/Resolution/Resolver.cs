@@ -11,6 +11,9 @@ internal sealed class Resolver
 {
     private const int MaxDepth = 200;
 
+    /// <summary>Most values a resolved tree may expand to; shared subtrees count each time, as printing or flattening would visit them.</summary>
+    private const long MaxValues = 1_000_000;
+
     private readonly HoconObject _root;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly Dictionary<HoconValue, HoconValue> _shallow = new(ReferenceEqualityComparer.Instance);
@@ -69,6 +72,13 @@ internal sealed class Resolver
                 HoconScalar scalar => scalar,
                 _ => HoconUndefined.Instance,
             };
+            if (result.Weight > MaxValues)
+            {
+                throw new HoconException(
+                    node.Origin,
+                    FormattableString.Invariant($"the configuration expands to more than {MaxValues} values (a large object substituted too often?)"));
+            }
+
             _resolved[node] = result;
             return result;
         }
