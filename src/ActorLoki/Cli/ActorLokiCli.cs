@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using ActorLoki.Hocon;
 
 namespace ActorLoki.Cli;
 
@@ -35,6 +36,8 @@ public static class ActorLokiCli
             return 2;
         });
         root.Add(demo);
+
+        root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
 
         return root;
     }
