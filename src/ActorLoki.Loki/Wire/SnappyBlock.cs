@@ -48,14 +48,18 @@ internal static class SnappyBlock
         return at;
     }
 
+    // Straight to optimised code: the loop runs once per 64 KiB, too rarely for tiering to pick it up early.
+    // Offsets are checked by construction (see InputMargin), so the loop reads and writes through refs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompressBlock(ReadOnlySpan<byte> src, Span<byte> dst, Span<ushort> table)
     {
         var tableSize = Math.Clamp((int)BitOperations.RoundUpToPowerOf2((uint)src.Length), MinTableSize, MaxTableSize);
         var shift = 32 - BitOperations.Log2((uint)tableSize);
-        table = table[..tableSize];
-        table.Clear();
+        table[..tableSize].Clear();
 
         ref var s0 = ref MemoryMarshal.GetReference(src);
+        ref var d0 = ref MemoryMarshal.GetReference(dst);
+        ref var t0 = ref MemoryMarshal.GetReference(table);
         var sLimit = src.Length - InputMargin;
         var at = 0;
         var nextEmit = 0;
@@ -79,20 +83,21 @@ internal static class SnappyBlock
                     goto EmitRemainder;
                 }
 
-                candidate = table[(int)nextHash];
-                table[(int)nextHash] = (ushort)s;
+                ref var slot = ref Unsafe.Add(ref t0, nextHash);
+                candidate = slot;
+                slot = (ushort)s;
                 nextHash = Hash(Load32(ref s0, nextS), shift);
             }
             while (Load32(ref s0, s) != Load32(ref s0, candidate));
 
-            at += EmitLiteral(dst[at..], src[nextEmit..s]);
+            at += EmitLiteral(ref Unsafe.Add(ref d0, at), ref Unsafe.Add(ref s0, nextEmit), s - nextEmit);
 
             // Emit copies for as long as the bytes right after a match start another match.
             while (true)
             {
                 var matchStart = s;
                 s = ExtendMatch(ref s0, candidate + 4, s + 4, src.Length);
-                at += EmitCopy(dst[at..], matchStart - candidate, s - matchStart);
+                at += EmitCopy(ref Unsafe.Add(ref d0, at), matchStart - candidate, s - matchStart);
                 nextEmit = s;
                 if (s >= sLimit)
                 {
@@ -100,10 +105,10 @@ internal static class SnappyBlock
                 }
 
                 var x = Load64(ref s0, s - 1);
-                table[(int)Hash((uint)x, shift)] = (ushort)(s - 1);
-                var currentHash = Hash((uint)(x >> 8), shift);
-                candidate = table[(int)currentHash];
-                table[(int)currentHash] = (ushort)s;
+                Unsafe.Add(ref t0, Hash((uint)x, shift)) = (ushort)(s - 1);
+                ref var slot = ref Unsafe.Add(ref t0, Hash((uint)(x >> 8), shift));
+                candidate = slot;
+                slot = (ushort)s;
                 if ((uint)(x >> 8) != Load32(ref s0, candidate))
                 {
                     nextHash = Hash((uint)(x >> 16), shift);
@@ -116,12 +121,13 @@ internal static class SnappyBlock
     EmitRemainder:
         if (nextEmit < src.Length)
         {
-            at += EmitLiteral(dst[at..], src[nextEmit..]);
+            at += EmitLiteral(ref Unsafe.Add(ref d0, at), ref Unsafe.Add(ref s0, nextEmit), src.Length - nextEmit);
         }
 
         return at;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ExtendMatch(ref byte s0, int candidate, int s, int end)
     {
         while (s + 8 <= end)
@@ -129,6 +135,7 @@ internal static class SnappyBlock
             var difference = Load64(ref s0, s) ^ Load64(ref s0, candidate);
             if (difference != 0)
             {
+                // Loads are little-endian numbers, so the first differing byte is the lowest set byte.
                 return s + (BitOperations.TrailingZeroCount(difference) >> 3);
             }
 
@@ -145,76 +152,87 @@ internal static class SnappyBlock
         return s;
     }
 
-    private static int EmitLiteral(Span<byte> dst, ReadOnlySpan<byte> literal)
+    private static int EmitLiteral(Span<byte> dst, ReadOnlySpan<byte> literal) =>
+        EmitLiteral(ref MemoryMarshal.GetReference(dst), ref MemoryMarshal.GetReference(literal), literal.Length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EmitLiteral(ref byte dst, ref byte literal, int length)
     {
-        var n = literal.Length - 1;
+        var n = length - 1;
         int at;
         if (n < 60)
         {
-            dst[0] = (byte)(n << 2);
+            dst = (byte)(n << 2);
             at = 1;
         }
         else if (n < 1 << 8)
         {
-            dst[0] = 60 << 2;
-            dst[1] = (byte)n;
+            dst = 60 << 2;
+            Unsafe.Add(ref dst, 1) = (byte)n;
             at = 2;
         }
         else if (n < 1 << 16)
         {
-            dst[0] = 61 << 2;
-            BinaryPrimitives.WriteUInt16LittleEndian(dst[1..], (ushort)n);
+            dst = 61 << 2;
+            Unsafe.Add(ref dst, 1) = (byte)n;
+            Unsafe.Add(ref dst, 2) = (byte)(n >> 8);
             at = 3;
         }
         else if (n < 1 << 24)
         {
-            dst[0] = 62 << 2;
-            dst[1] = (byte)n;
-            dst[2] = (byte)(n >> 8);
-            dst[3] = (byte)(n >> 16);
+            dst = 62 << 2;
+            Unsafe.Add(ref dst, 1) = (byte)n;
+            Unsafe.Add(ref dst, 2) = (byte)(n >> 8);
+            Unsafe.Add(ref dst, 3) = (byte)(n >> 16);
             at = 4;
         }
         else
         {
-            dst[0] = 63 << 2;
-            BinaryPrimitives.WriteUInt32LittleEndian(dst[1..], (uint)n);
+            dst = 63 << 2;
+            Unsafe.Add(ref dst, 1) = (byte)n;
+            Unsafe.Add(ref dst, 2) = (byte)(n >> 8);
+            Unsafe.Add(ref dst, 3) = (byte)(n >> 16);
+            Unsafe.Add(ref dst, 4) = (byte)(n >> 24);
             at = 5;
         }
 
-        literal.CopyTo(dst[at..]);
-        return at + literal.Length;
+        Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, at), ref literal, (uint)length);
+        return at + length;
     }
 
-    private static int EmitCopy(Span<byte> dst, int offset, int length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EmitCopy(ref byte dst, int offset, int length)
     {
         var at = 0;
         // Copies with a 2-byte offset carry up to 64 bytes; longer matches are cut so no piece is under 4 bytes.
         while (length >= 68)
         {
-            at += EmitCopy2(dst[at..], offset, 64);
+            at += EmitCopy2(ref Unsafe.Add(ref dst, at), offset, 64);
             length -= 64;
         }
 
         if (length > 64)
         {
-            at += EmitCopy2(dst[at..], offset, 60);
+            at += EmitCopy2(ref Unsafe.Add(ref dst, at), offset, 60);
             length -= 60;
         }
 
         if (length >= 12 || offset >= 2048)
         {
-            return at + EmitCopy2(dst[at..], offset, length);
+            return at + EmitCopy2(ref Unsafe.Add(ref dst, at), offset, length);
         }
 
-        dst[at] = (byte)(((offset >> 8) << 5) | ((length - 4) << 2) | 1);
-        dst[at + 1] = (byte)offset;
+        Unsafe.Add(ref dst, at) = (byte)(((offset >> 8) << 5) | ((length - 4) << 2) | 1);
+        Unsafe.Add(ref dst, at + 1) = (byte)offset;
         return at + 2;
     }
 
-    private static int EmitCopy2(Span<byte> dst, int offset, int length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EmitCopy2(ref byte dst, int offset, int length)
     {
-        dst[0] = (byte)(((length - 1) << 2) | 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(dst[1..], (ushort)offset);
+        dst = (byte)(((length - 1) << 2) | 2);
+        Unsafe.Add(ref dst, 1) = (byte)offset;
+        Unsafe.Add(ref dst, 2) = (byte)(offset >> 8);
         return 3;
     }
 
