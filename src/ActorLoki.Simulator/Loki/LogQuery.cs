@@ -9,7 +9,7 @@ namespace ActorLoki.Simulator.Loki;
 /// <c>!~</c> matchers (regular expressions anchored at both ends, as in Prometheus), followed by any
 /// number of line filters (<c>|=</c>, <c>!=</c>, <c>|~</c>, <c>!~</c>).
 /// </summary>
-internal sealed class LogQuery
+internal sealed partial class LogQuery
 {
     private readonly List<(string Name, string Op, string Value, Regex? Regex)> _matchers = [];
     private readonly List<(string Op, string Value, Regex? Regex)> _filters = [];
@@ -98,7 +98,7 @@ internal sealed class LogQuery
     }
 
     /// <summary>
-    /// Loki's timestamp parameter: RFC3339(Nano), a float of seconds, or an integer — seconds when it
+    /// Loki's timestamp parameter: RFC3339(Nano), a float of seconds (to the millisecond), or an integer — seconds when it
     /// has at most 10 digits, nanoseconds otherwise. Empty gives <paramref name="fallback"/>.
     /// </summary>
     public static long ParseTime(string? value, long fallback)
@@ -110,7 +110,9 @@ internal sealed class LogQuery
 
         if (value.Contains('.', StringComparison.Ordinal) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            return (long)Math.Round(seconds * 1_000_000) * 1000;
+            // As Loki: whole seconds, and the fraction rounded to milliseconds (a double cannot carry nanoseconds here).
+            var whole = Math.Truncate(seconds);
+            return ((long)whole * 1_000_000_000) + ((long)Math.Round((seconds - whole) * 1000) * 1_000_000);
         }
 
         if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
@@ -118,10 +120,15 @@ internal sealed class LogQuery
             return value.TrimStart('-').Length <= 10 ? integer * 1_000_000_000 : integer;
         }
 
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? GoText.ToNanos(time)
+        // RFC3339Nano: the fraction may have nine digits, more than DateTimeOffset keeps.
+        var match = Rfc3339().Match(value);
+        return match.Success && DateTimeOffset.TryParseExact(match.Groups[1].Value + match.Groups[3].Value.Replace("Z", "+00:00", StringComparison.Ordinal), "yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? GoText.ToNanos(time) + (match.Groups[2].Success ? long.Parse(match.Groups[2].Value.PadRight(9, '0'), CultureInfo.InvariantCulture) : 0)
             : throw new FormatException($"cannot parse \"{value}\" to a valid timestamp");
     }
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
 
     /// <summary>Runs the query and writes Loki's <c>streams</c> answer.</summary>
     public static void Answer(Utf8JsonWriter json, List<(KeyValuePair<string, string>[] Labels, ReceivedEntry[] Entries)> streams, LogQuery query, int limit, bool forward)
