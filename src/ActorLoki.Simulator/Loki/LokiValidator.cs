@@ -131,8 +131,8 @@ internal sealed class LokiValidator
             return ($"entry for stream '{labels}' has timestamp too new: {GoText.Rfc3339(entry.TimestampUnixNanos)}", "too_far_in_future");
         }
 
-        var length = Encoding.UTF8.GetByteCount(entry.Line);
-        if (_options.MaxLineSize != 0 && length > _options.MaxLineSize)
+        // A UTF-16 char is at most 3 UTF-8 bytes: short lines need no count.
+        if (_options.MaxLineSize != 0 && entry.Line.Length * 3L > _options.MaxLineSize && Encoding.UTF8.GetByteCount(entry.Line) is var length && length > _options.MaxLineSize)
         {
             return ($"Max entry size '{_options.MaxLineSize}' bytes exceeded for stream '{labels}' while adding an entry with length '{length}' bytes", "line_too_long");
         }

@@ -99,7 +99,7 @@ public sealed class LokiEncodeBenchmark : IBenchmark
     }
 
     /// <summary>Log-like lines (a timestamp, a level, a message with varying ids and numbers), so compression sees realistic text.</summary>
-    private static (PushBatch Batch, long LineBytes) BuildBatch()
+    internal static (PushBatch Batch, long LineBytes) BuildBatch(long firstTimestamp = 0)
     {
         var random = new Random(42);
         string[] levels = ["info", "debug", "warn", "error"];
@@ -110,7 +110,7 @@ public sealed class LokiEncodeBenchmark : IBenchmark
             .ToArray();
         var buffer = new byte[BatchBytes + LineBytes];
         var offset = 0;
-        var timestamp = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000;
+        var timestamp = firstTimestamp != 0 ? firstTimestamp : new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000;
         var n = 0;
         while (offset + LineBytes <= BatchBytes)
         {
