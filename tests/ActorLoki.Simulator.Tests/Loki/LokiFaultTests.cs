@@ -7,8 +7,6 @@ namespace ActorLoki.Simulator.Tests.Loki;
 
 public sealed class LokiFaultTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
-    private static readonly long T0 = (Start - DateTimeOffset.UnixEpoch).Ticks * 100;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     /// <summary>

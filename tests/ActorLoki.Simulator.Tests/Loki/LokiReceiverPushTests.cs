@@ -7,8 +7,6 @@ namespace ActorLoki.Simulator.Tests.Loki;
 
 public sealed class LokiReceiverPushTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
-    private static readonly long T0 = (Start - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     private static Task<LokiReceiver> StartAsync(Func<LokiReceiverOptions, LokiReceiverOptions>? configure = null, ManualTimeProvider? time = null)
     {

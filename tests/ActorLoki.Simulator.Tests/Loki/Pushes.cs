@@ -10,7 +10,10 @@ namespace ActorLoki.Simulator.Tests.Loki;
 /// <summary>Raw push requests, built here (with the generated types and IronSnappy), so the receiver is tested without the client.</summary>
 internal static class Pushes
 {
-    public static readonly long Now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+    /// <summary>The manual clock's start in the receiver tests, and the same instant in Unix nanoseconds.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
+
+    public static readonly long T0 = (Start - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     public static StreamAdapter Stream(string labels, params (long Timestamp, string Line)[] entries)
     {
