@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+using ActorLoki.Actors;
+using ActorLoki.Loki;
+using ActorLoki.Shipper.Pipeline;
+using ActorLoki.Shipper.Positions;
+using ActorLoki.Shipper.Settings;
+using ActorLoki.Simulator.Loki;
+using ActorLoki.Testing;
+
+namespace ActorLoki.Shipper.Tests.Pipeline;
+
+/// <summary>
+/// The batcher and the pusher under its back-off supervisor, pushing to the Loki-compatible receiver over
+/// 127.0.0.1. Probes stand in for the tails (they append chunks and collect credit) and the positions keeper.
+/// </summary>
+public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
+{
+    private static readonly long T0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L;
+    private readonly ShipperMetrics _metrics = new();
+    private LokiReceiver _loki = null!;
+    private LokiClient _client = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _loki = await LokiReceiver.StartAsync();
+        _client = new LokiClient(new LokiClientOptions { Url = _loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _client.Dispose();
+        await _loki.DisposeAsync();
+        _metrics.Dispose();
+    }
+
+    private static BatcherOptions Options(long maxBytes = 1 << 20, int maxWaitMs = 50, long budget = 64 << 20, BufferFullPolicy whenFull = BufferFullPolicy.Block, int maxRetries = -1) =>
+        new(maxBytes, TimeSpan.FromMilliseconds(maxWaitMs), 0, budget, whenFull, maxRetries);
+
+    private (IActorRef Batcher, TestProbe Positions) StartPipeline(BatcherOptions options, TimeSpan? minBackoff = null)
+    {
+        var positions = CreateTestProbe("positions");
+        var batcher = Sys.ActorOf(Batcher.Props(options, positions.Ref, _metrics), "batcher");
+        Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1), "push");
+        return (batcher, positions);
+    }
+
+    private static StreamInfo Stream(string pod, int instance = 0) =>
+        new(new StreamKey("uid-" + pod, "app", instance), "dev1", pod, "app",
+            new LabelSetBuilder(LabelLimits.Default).Set("namespace", "dev1").Set("pod", pod).Set("container", "app").Build(), null);
+
+    /// <summary>A chunk of <paramref name="count"/> lines numbered from <paramref name="first"/>, one buffer for all.</summary>
+    private static Batcher.Append Chunk(StreamInfo stream, int first, int count)
+    {
+        var text = new StringBuilder();
+        var offsets = new List<(int Offset, int Length)>();
+        for (var i = first; i < first + count; i++)
+        {
+            var line = $"{stream.Pod} seq={i:D6} some log text";
+            offsets.Add((Encoding.UTF8.GetByteCount(text.ToString()), Encoding.UTF8.GetByteCount(line)));
+            text.Append(line);
+        }
+
+        var buffer = Encoding.UTF8.GetBytes(text.ToString());
+        var entries = offsets.Select((o, i) => new LogEntry(T0 + ((first + i) * 1_000_000L), buffer.AsMemory(o.Offset, o.Length))).ToArray();
+        var position = new StreamPosition((T0 / 1_000_000_000) - 2, first + count, entries[^1].TimestampUnixNanos, (ulong)(first + count));
+        return new Batcher.Append(stream, entries, count, buffer.Length, position, entries[^1].TimestampUnixNanos);
+    }
+
+    private static List<int> Sequences(ReceivedStream stream) =>
+        [.. stream.Entries.Select(e => int.Parse(e.Line.Split("seq=")[1][..6], CultureInfo.InvariantCulture))];
+
+    private ReceivedStream Received(string pod) => _loki.Streams().Single(s => s.LabelValues["pod"] == pod);
+
+    [Fact]
+    public async Task Lines_reach_Loki_in_order_per_stream_with_their_timestamps_and_positions_follow_the_acknowledgement()
+    {
+        var (batcher, positions) = StartPipeline(Options());
+        var a = Stream("a");
+        var b = Stream("b");
+
+        for (var i = 0; i < 10; i++)
+        {
+            batcher.Tell(Chunk(a, i * 50, 50), TestActor);
+            batcher.Tell(Chunk(b, i * 20, 20), TestActor);
+        }
+
+        await _loki.WaitForEntriesAsync(700).WaitAsync(TimeSpan.FromSeconds(20));
+        Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
+        Sequences(Received("b")).Should().Equal(Enumerable.Range(0, 200));
+        Received("a").Entries[0].TimestampUnixNanos.Should().Be(T0, "the kubelet's timestamp is the Loki timestamp");
+
+        var last = new Dictionary<StreamKey, StreamPosition>();
+        await AwaitAssertAsync(async () =>
+        {
+            var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(2));
+            foreach (var p in acked.Positions)
+            {
+                last[p.Key] = p.Position;
+            }
+
+            last.GetValueOrDefault(a.Key).Skip.Should().Be(500);
+            last.GetValueOrDefault(b.Key).Skip.Should().Be(200);
+        });
+
+        var credits = await Probe.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(300));
+        credits.Should().HaveCount(20, "every chunk is paid back while under budget");
+    }
+
+    [Fact]
+    public async Task A_position_never_moves_before_Loki_accepted_the_lines()
+    {
+        _loki.Faults.Always(LokiFault.Status(503));
+        var (batcher, positions) = StartPipeline(Options());
+
+        batcher.Tell(Chunk(Stream("a"), 0, 10), TestActor);
+
+        await _loki.WaitForRequestsAsync(3).WaitAsync(TimeSpan.FromSeconds(20));
+        await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        _loki.Faults.Clear();
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        acked.Positions.Single().Position.Skip.Should().Be(10);
+        Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 10));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(429)]
+    public async Task Retryable_answers_are_retried_until_every_line_is_stored_once(int status)
+    {
+        _loki.Faults.Next(4, LokiFault.Status(status, retryAfter: status == 429 ? "0" : null));
+        var (batcher, _) = StartPipeline(Options(maxBytes: 2_000));
+        var a = Stream("a");
+
+        for (var i = 0; i < 20; i++)
+        {
+            batcher.Tell(Chunk(a, i * 25, 25), TestActor);
+        }
+
+        await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(20));
+        Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
+        _loki.Statistics.DuplicatesDropped.Should().Be(0, "an acknowledged request is not sent again");
+        _loki.Statistics.RequestsByStatus[status].Should().Be(4);
+    }
+
+    [Fact]
+    public async Task Credit_is_withheld_while_the_buffer_is_over_budget_and_repaid_once_Loki_catches_up()
+    {
+        var chunk = Chunk(Stream("a"), 0, 100);
+        _loki.Faults.Always(LokiFault.Status(503));
+        var (batcher, _) = StartPipeline(Options(budget: chunk.MemoryBytes * 3));
+        var tail = CreateTestProbe("tail");
+
+        for (var i = 0; i < 5; i++)
+        {
+            tail.Tell(batcher, Chunk(Stream("a"), i * 100, 100));
+        }
+
+        var paid = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        paid.Should().HaveCount(3, "chunks beyond the budget are not paid for");
+
+        _loki.Faults.Clear();
+        await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
+        await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
+        await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Drop_oldest_drops_the_lines_waiting_longest_and_counts_them()
+    {
+        var first = Chunk(Stream("old"), 0, 100);
+        _loki.Faults.Always(LokiFault.Status(503));
+        var (batcher, positions) = StartPipeline(Options(maxWaitMs: 60_000, budget: (first.MemoryBytes * 2) + 10, whenFull: BufferFullPolicy.DropOldest));
+        var tail = CreateTestProbe("tail");
+
+        tail.Tell(batcher, first);
+        tail.Tell(batcher, Chunk(Stream("b"), 0, 100));
+        tail.Tell(batcher, Chunk(Stream("c"), 0, 100));
+
+        var paid = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        paid.Should().HaveCount(3, "with drop-oldest no tail waits");
+        var dropped = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>();
+        dropped.Positions.Single().Key.PodUid.Should().Be("uid-old", "the dropped lines' position moves on: they will never be sent");
+    }
+
+    [Fact]
+    public async Task Past_max_retries_a_batch_is_dropped_counted_and_the_pipeline_goes_on()
+    {
+        _loki.Faults.Next(3, LokiFault.Status(500));
+        var (batcher, _) = StartPipeline(Options(maxRetries: 1));
+
+        batcher.Tell(Chunk(Stream("lost"), 0, 5), TestActor);
+        await _loki.WaitForRequestsAsync(2).WaitAsync(TimeSpan.FromSeconds(20));
+        batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
+
+        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        _loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
+    }
+
+    [Fact]
+    public async Task Drain_pushes_everything_buffered_at_once_and_answers_when_Loki_has_it()
+    {
+        var (batcher, _) = StartPipeline(Options(maxWaitMs: 600_000));
+        batcher.Tell(Chunk(Stream("a"), 0, 30), TestActor);
+        batcher.Tell(Chunk(Stream("b"), 0, 30), TestActor);
+
+        batcher.Tell(Batcher.Drain.Instance, TestActor);
+
+        await FishForMessageAsync<Batcher.Drained>(_ => true, TimeSpan.FromSeconds(10));
+        _loki.Statistics.EntriesAccepted.Should().Be(60);
+    }
+}
