@@ -43,7 +43,4 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 5115, Level = LogLevel.Debug, Message = "Pod watch for {Scope} ended after {Events} events; watching again from {ResourceVersion}")]
     public static partial void InformerWatchEnded(ILogger logger, string scope, int events, string? resourceVersion);
-
-    [LoggerMessage(EventId = 5116, Level = LogLevel.Warning, Message = "Pod informer event handler for {Scope} failed on {Type} {Namespace}/{Name}")]
-    public static partial void InformerHandlerFailed(ILogger logger, string scope, string type, string? @namespace, string? name, Exception exception);
 }
