@@ -82,6 +82,9 @@ public sealed partial class KubernetesClient : IDisposable
             PooledConnectionIdleTimeout = settings.PooledConnectionIdleTimeout,
             ConnectTimeout = settings.ConnectTimeout,
             AutomaticDecompression = DecompressionMethods.None,
+            // A watch or follow disposed before its end is an endless body: close the HTTP/1.1 connection at once
+            // instead of draining it for the default 2 s (HTTP/2 resets just the stream).
+            ResponseDrainTimeout = TimeSpan.Zero,
             UseCookies = false,
             AllowAutoRedirect = false,
         };

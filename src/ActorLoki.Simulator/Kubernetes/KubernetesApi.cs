@@ -126,7 +126,7 @@ internal sealed partial class KubernetesApi(
         }
         finally
         {
-            faults.Record(new RecordedRequest(request.Method, path + request.QueryString, context.Response.StatusCode, user));
+            faults.Record(new RecordedRequest(request.Method, path + request.QueryString, context.Response.StatusCode, user, request.Protocol));
         }
     }
 

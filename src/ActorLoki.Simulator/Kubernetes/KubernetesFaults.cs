@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace ActorLoki.Simulator.Kubernetes;
 
-/// <summary>A request the simulator received: method, path with query, and the status it answered.</summary>
-public sealed record RecordedRequest(string Method, string PathAndQuery, int StatusCode, string? User);
+/// <summary>A request the simulator received: method, path with query, the status it answered, the user, the HTTP protocol.</summary>
+public sealed record RecordedRequest(string Method, string PathAndQuery, int StatusCode, string? User, string Protocol);
 
 /// <summary>
 /// Faults to inject into the simulated API server: failed and slow requests, RBAC denials, and log streams
