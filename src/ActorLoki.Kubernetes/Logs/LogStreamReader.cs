@@ -1,0 +1,332 @@
+using System.Buffers;
+
+namespace ActorLoki.Kubernetes.Logs;
+
+/// <summary>Settings of a <see cref="LogStreamReader"/>.</summary>
+public sealed record LogReaderOptions
+{
+    /// <summary>Lines whose content is longer than this are cut into pieces of at most this many bytes (Loki's default limit).</summary>
+    public int MaxLineBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Bytes asked of the stream per read.</summary>
+    public int ReadBytes { get; init; } = 64 * 1024;
+
+    /// <summary>True when each line starts with a kubelet timestamp and a space (the request had <c>timestamps=true</c>).</summary>
+    public bool Timestamps { get; init; } = true;
+}
+
+/// <summary>
+/// Reads a container log stream (the body of <c>pods/{name}/log</c>) as chunks of lines.
+/// <para>
+/// Lines stay UTF-8 bytes: each read's bytes are searched for newlines with a vectorised search, every
+/// line's kubelet timestamp is parsed from bytes, and the complete lines are copied once into a right-sized
+/// pooled buffer that becomes the <see cref="LogChunk"/> handed to the caller. A line split across reads is
+/// joined; a line longer than <see cref="LogReaderOptions.MaxLineBytes"/> is delivered in pieces (flagged and
+/// counted) so no line is ever buffered without bound. While a stream is idle the reader holds no buffer
+/// (it waits with a zero-byte read), so thousands of quiet followed containers cost little memory.
+/// </para>
+/// Not thread-safe: one caller reads a stream.
+/// </summary>
+public sealed class LogStreamReader : IDisposable, IAsyncDisposable
+{
+    // The longest RFC3339 prefix a line can carry before its content: date, time, 9+ fraction digits, offset, space.
+    private const int TimestampAllowance = 64;
+
+    private readonly Stream _stream;
+    private readonly IDisposable? _owner;
+    private readonly bool _timestamps;
+    private readonly int _maxLineBytes;
+    private readonly int _readBytes;
+
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+    private int _scanned;
+    private bool _inCutLine;
+    private long _lastTimestamp;
+    private bool _eof;
+    private LogLine[] _pending = new LogLine[256];
+    private int _pendingCount;
+
+    private long _lines;
+    private long _bytes;
+    private long _cutLines;
+    private long _malformed;
+    private long _unterminated;
+
+    /// <summary>Reads <paramref name="stream"/>; <paramref name="owner"/> (e.g. the HTTP response) is disposed with the reader.</summary>
+    public LogStreamReader(Stream stream, LogReaderOptions? options = null, IDisposable? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= new LogReaderOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLineBytes, 16, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ReadBytes, 256, nameof(options));
+        _stream = stream;
+        _owner = owner;
+        _timestamps = options.Timestamps;
+        _maxLineBytes = options.MaxLineBytes;
+        _readBytes = options.ReadBytes;
+    }
+
+    public LogStreamStatistics Statistics => new(_lines, _bytes, _cutLines, _malformed, _unterminated);
+
+    /// <summary>
+    /// The next chunk of lines, or null at the end of the stream. Waits until at least one line is complete.
+    /// A transport error (a reset stream) is thrown; the bytes of an incomplete last line are then discarded.
+    /// </summary>
+    public async ValueTask<LogChunk?> ReadChunkAsync(CancellationToken cancellationToken = default)
+    {
+        while (!_eof)
+        {
+            if (_end == _start && _buffer is not null)
+            {
+                // Nothing pending: give the buffer back while waiting for data.
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+                _start = _end = _scanned = 0;
+            }
+
+            if (_buffer is null)
+            {
+                // Zero-byte read: wait for data without holding a buffer (HTTP/1.1 and HTTP/2 response streams support it).
+#pragma warning disable CA2022 // A zero-byte read only waits for data; it always returns 0.
+                await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken);
+#pragma warning restore CA2022
+            }
+
+            PrepareBuffer();
+            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            if (read == 0)
+            {
+                _eof = true;
+                return Split(final: true);
+            }
+
+            _end += read;
+            _bytes += read;
+            if (Split(final: false) is { } chunk)
+            {
+                return chunk;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        ReturnBuffer();
+        _stream.Dispose();
+        _owner?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ReturnBuffer();
+        await _stream.DisposeAsync();
+        _owner?.Dispose();
+    }
+
+    /// <summary>Makes room for a read of <see cref="_readBytes"/> after the pending bytes.</summary>
+    private void PrepareBuffer()
+    {
+        var pending = _end - _start;
+        var needed = pending + _readBytes;
+        if (_buffer is not null && _buffer.Length >= needed && _buffer.Length - _end >= _readBytes / 2)
+        {
+            return;
+        }
+
+        // Move the pending partial line to the front of a buffer just big enough. The pending bytes are bounded
+        // (a longer line is cut), so the buffer is too; a buffer grown for one long line shrinks again afterwards.
+        var target = _buffer is not null && _buffer.Length >= needed && _buffer.Length <= 2 * needed ? _buffer : ArrayPool<byte>.Shared.Rent(needed);
+        if (_buffer is not null)
+        {
+            _buffer.AsSpan(_start, pending).CopyTo(target);
+            if (!ReferenceEquals(target, _buffer))
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+        }
+
+        _buffer = target;
+        _scanned = Math.Max(0, _scanned - _start);
+        _start = 0;
+        _end = pending;
+    }
+
+    /// <summary>Turns every complete line (and cut piece) between <see cref="_start"/> and <see cref="_end"/> into a chunk.</summary>
+    private LogChunk? Split(bool final)
+    {
+        if (_buffer is null)
+        {
+            return null;
+        }
+
+        var buffer = _buffer;
+        var first = _start;
+        var position = _start;
+        _pendingCount = 0;
+        while (true)
+        {
+            var from = Math.Max(position, _scanned);
+            var newline = buffer.AsSpan(from, _end - from).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                _scanned = _end;
+                if (final && position < _end)
+                {
+                    AddLine(buffer, position, _end, LogLineFlags.Unterminated);
+                    _unterminated++;
+                    position = _end;
+                }
+                else if (_end - position > _maxLineBytes + (_inCutLine ? 0 : TimestampAllowance))
+                {
+                    // An unfinished line already over the limit: deliver a piece now rather than buffer it further.
+                    position = AddPiece(buffer, position, _end);
+                    continue;
+                }
+
+                break;
+            }
+
+            AddLine(buffer, position, from + newline, LogLineFlags.None);
+            position = from + newline + 1;
+        }
+
+        _start = position;
+        if (_pendingCount == 0)
+        {
+            return null;
+        }
+
+        // One copy of the consumed bytes into a buffer the chunk owns; offsets are rebased to it.
+        var size = position - first;
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        buffer.AsSpan(first, size).CopyTo(bytes);
+        var lines = ArrayPool<LogLine>.Shared.Rent(_pendingCount);
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            var line = _pending[i];
+            lines[i] = line with { Offset = line.Offset - first };
+        }
+
+        return new LogChunk(bytes, size, lines, _pendingCount);
+    }
+
+    /// <summary>Adds the line in [<paramref name="start"/>, <paramref name="end"/>) (newline excluded), cutting it if too long.</summary>
+    private void AddLine(byte[] buffer, int start, int end, LogLineFlags extra)
+    {
+        var contentStart = start;
+        long timestamp;
+        var flags = extra;
+        if (_inCutLine)
+        {
+            timestamp = _lastTimestamp;
+            flags |= LogLineFlags.Continuation;
+        }
+        else
+        {
+            timestamp = ReadTimestamp(buffer, start, end, ref contentStart, ref flags);
+        }
+
+        var contentEnd = end;
+        if (contentEnd > contentStart && buffer[contentEnd - 1] == (byte)'\r')
+        {
+            contentEnd--;
+        }
+
+        while (contentEnd - contentStart > _maxLineBytes)
+        {
+            var cut = CutPoint(buffer, contentStart);
+            Append(new LogLine(contentStart, cut - contentStart, timestamp, (flags & ~LogLineFlags.Unterminated) | LogLineFlags.Truncated));
+            if (!_inCutLine)
+            {
+                _inCutLine = true;
+                _cutLines++;
+            }
+
+            flags = (flags & LogLineFlags.Unterminated) | LogLineFlags.Continuation;
+            contentStart = cut;
+        }
+
+        Append(new LogLine(contentStart, contentEnd - contentStart, timestamp, flags));
+        _inCutLine = false;
+        _lines++;
+    }
+
+    /// <summary>Delivers the first <see cref="_maxLineBytes"/> of an unfinished line; returns where the rest starts.</summary>
+    private int AddPiece(byte[] buffer, int start, int end)
+    {
+        var contentStart = start;
+        var flags = LogLineFlags.Truncated;
+        long timestamp;
+        if (_inCutLine)
+        {
+            timestamp = _lastTimestamp;
+            flags |= LogLineFlags.Continuation;
+        }
+        else
+        {
+            timestamp = ReadTimestamp(buffer, start, end, ref contentStart, ref flags);
+            _inCutLine = true;
+            _cutLines++;
+        }
+
+        var cut = CutPoint(buffer, contentStart);
+        Append(new LogLine(contentStart, cut - contentStart, timestamp, flags));
+        return cut;
+    }
+
+    private long ReadTimestamp(byte[] buffer, int start, int end, ref int contentStart, ref LogLineFlags flags)
+    {
+        if (!_timestamps)
+        {
+            return 0;
+        }
+
+        var line = buffer.AsSpan(start, end - start);
+        if (KubeletTimestamp.TryParse(line, out var timestamp, out var length) && length < line.Length && line[length] == (byte)' ')
+        {
+            contentStart = start + length + 1;
+            _lastTimestamp = timestamp;
+            return timestamp;
+        }
+
+        // Not a kubelet line (a proxy's error text, a corrupted stream): keep it whole, with the last known time.
+        flags |= LogLineFlags.TimestampMissing;
+        _malformed++;
+        return _lastTimestamp;
+    }
+
+    /// <summary>Where to cut a piece starting at <paramref name="start"/>: at most the limit, never inside a UTF-8 sequence.</summary>
+    private int CutPoint(byte[] buffer, int start)
+    {
+        var cut = start + _maxLineBytes;
+        for (var back = 0; back < 3 && (buffer[cut] & 0xC0) == 0x80; back++)
+        {
+            cut--;
+        }
+
+        return cut;
+    }
+
+    private void Append(LogLine line)
+    {
+        if (_pendingCount == _pending.Length)
+        {
+            Array.Resize(ref _pending, _pending.Length * 2);
+        }
+
+        _pending[_pendingCount++] = line;
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+}

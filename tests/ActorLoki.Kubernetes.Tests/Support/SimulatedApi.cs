@@ -1,0 +1,98 @@
+using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Simulator.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace ActorLoki.Kubernetes.Tests.Support;
+
+/// <summary>A simulated API server on 127.0.0.1 and a client connected to it with the simulator's token.</summary>
+internal sealed class SimulatedApi : IAsyncDisposable
+{
+    public const string Namespace = "dev1";
+    public const string User = "system:serviceaccount:dev1:actorloki";
+
+    private SimulatedApi(KubernetesSimulator simulator, KubernetesClient client, CapturingLoggerFactory logs)
+    {
+        Simulator = simulator;
+        Client = client;
+        Logs = logs;
+    }
+
+    public KubernetesSimulator Simulator { get; }
+
+    public SimulatedCluster Cluster => Simulator.Cluster;
+
+    public KubernetesFaults Faults => Simulator.Faults;
+
+    public KubernetesClient Client { get; }
+
+    public CapturingLoggerFactory Logs { get; }
+
+    public static async Task<SimulatedApi> StartAsync(
+        KubernetesSimulatorOptions? options = null,
+        KubernetesClientSettings? settings = null,
+        TimeProvider? clientTime = null,
+        Func<KubernetesSimulator, KubernetesClientConfiguration>? configure = null)
+    {
+        var simulator = await KubernetesSimulator.StartAsync((options ?? new KubernetesSimulatorOptions()) with { Namespace = Namespace, User = User });
+        var configuration = configure?.Invoke(simulator) ?? new KubernetesClientConfiguration
+        {
+            Server = simulator.BaseAddress,
+            Namespace = Namespace,
+            Credentials = KubernetesCredentials.Token(simulator.Tokens.Current),
+        };
+        var logs = new CapturingLoggerFactory();
+        return new SimulatedApi(simulator, new KubernetesClient(configuration, settings, logs, clientTime), logs);
+    }
+
+    public PodInfo CreatePod(string name, params string[] containers) =>
+        Cluster.CreatePod(new PodSpecification(name) { Containers = containers.Length == 0 ? ["app"] : containers });
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Simulator.DisposeAsync();
+    }
+}
+
+/// <summary>Keeps every log message, to assert what an operator would read.</summary>
+internal sealed class CapturingLoggerFactory : ILoggerFactory, ILoggerProvider
+{
+    private readonly List<(LogLevel Level, EventId Id, string Message, Exception? Exception)> _entries = [];
+
+    public IReadOnlyList<(LogLevel Level, EventId Id, string Message, Exception? Exception)> Entries
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerFactory owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (owner._entries)
+            {
+                owner._entries.Add((logLevel, eventId, formatter(state, exception), exception));
+            }
+        }
+    }
+}
