@@ -53,6 +53,19 @@ public sealed class OneForOneStrategy : SupervisorStrategy
     {
     }
 
+    /// <summary>
+    /// A strategy whose decision depends on which child failed as well as why (Akka.NET lets a strategy
+    /// subclass see the child; this is the same, without the subclass).
+    /// </summary>
+    public OneForOneStrategy(int maxNrOfRetries, TimeSpan withinTimeRange, Func<IActorRef, Exception, Directive> childDecider, bool loggingEnabled = true)
+        : this(maxNrOfRetries, withinTimeRange, DefaultDecider, loggingEnabled)
+    {
+        ArgumentNullException.ThrowIfNull(childDecider);
+        _childDecider = childDecider;
+    }
+
+    private readonly Func<IActorRef, Exception, Directive>? _childDecider;
+
     public int MaxNrOfRetries { get; }
 
     public TimeSpan WithinTimeRange { get; }
@@ -61,11 +74,12 @@ public sealed class OneForOneStrategy : SupervisorStrategy
 
     public override Func<Exception, Directive> Decider { get; }
 
-    public OneForOneStrategy WithMaxNrOfRetries(int maxNrOfRetries) => new(maxNrOfRetries, WithinTimeRange, Decider, LoggingEnabled);
+    public OneForOneStrategy WithMaxNrOfRetries(int maxNrOfRetries) =>
+        _childDecider is null ? new(maxNrOfRetries, WithinTimeRange, Decider, LoggingEnabled) : new(maxNrOfRetries, WithinTimeRange, _childDecider, LoggingEnabled);
 
     internal override bool HandleFailure(ActorCell parent, ChildEntry child, Exception cause)
     {
-        var directive = Decider(cause);
+        var directive = _childDecider?.Invoke(child.Ref, cause) ?? Decider(cause);
         if (directive == Directive.Escalate)
         {
             return false;

@@ -69,10 +69,11 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
     /// <summary>
     /// A chunk of lines from a tail (the sender), all of one stream, in the order read. The entries' line
-    /// bytes live in one buffer of <paramref name="MemoryBytes"/>; after them the stream's position is
+    /// bytes live in one buffer of <paramref name="MemoryBytes"/>, owned from now on by the batcher, which
+    /// disposes <paramref name="Owner"/> once Loki has the lines; after them the stream's position is
     /// <paramref name="PositionAfter"/>. The sender is repaid <paramref name="MemoryBytes"/> of credit.
     /// </summary>
-    public sealed record Append(StreamInfo Stream, LogEntry[] Entries, int Count, long MemoryBytes, StreamPosition PositionAfter, long NewestTimestamp);
+    public sealed record Append(StreamInfo Stream, LogEntry[] Entries, int Count, long MemoryBytes, StreamPosition PositionAfter, long NewestTimestamp, IDisposable? Owner = null);
 
     /// <summary>Credit for a tail to read more: the memory of chunks it appended.</summary>
     public sealed record Credit(long Bytes);
@@ -120,6 +121,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     {
         if (append.Count == 0)
         {
+            append.Owner?.Dispose();
             Sender.Tell(new Credit(append.MemoryBytes));
             return;
         }
@@ -139,7 +141,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             lineBytes += entry.Line.Length;
         }
 
-        stream.Chunks.Add(new ChunkRecord(Sender, append.Stream, append.PositionAfter, append.MemoryBytes, append.Count, lineBytes, append.NewestTimestamp));
+        stream.Chunks.Add(new ChunkRecord(append.Stream, append.PositionAfter, append.MemoryBytes, append.NewestTimestamp, append.Owner));
         stream.PendingBytes += lineBytes;
         _buffered += append.MemoryBytes;
         _metrics.BufferedBytes = _buffered;
@@ -403,6 +405,8 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         var latest = new Dictionary<StreamKey, SavedPosition>();
         foreach (var chunk in chunks)
         {
+            // The lines are in Loki (or will never be sent): their buffer goes back to the pool.
+            chunk.Owner?.Dispose();
             _buffered -= chunk.MemoryBytes;
             latest[chunk.Stream.Key] = new SavedPosition(chunk.Stream.Key, chunk.Stream.Namespace, chunk.Stream.Pod, chunk.PositionAfter, now);
             if (acknowledgedAt is { } at)
@@ -479,7 +483,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     private static partial void LogDroppedBufferFull(ILogger logger, int lines, string labels);
 
     /// <summary>A chunk appended by a tail, remembered until Loki acknowledges it.</summary>
-    private sealed record ChunkRecord(IActorRef Tail, StreamInfo Stream, StreamPosition PositionAfter, long MemoryBytes, int Lines, long LineBytes, long NewestTimestamp);
+    private sealed record ChunkRecord(StreamInfo Stream, StreamPosition PositionAfter, long MemoryBytes, long NewestTimestamp, IDisposable? Owner);
 
     /// <summary>The lines of one label set that are not yet in a batch.</summary>
     private sealed class StreamBuffer(LabelSet labels)

@@ -44,10 +44,14 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
     public static Props Props(IPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics) =>
         Actors.Props.Create(() => new PositionsKeeper(store, options, metrics));
 
-    /// <summary>Asks for a stream's position; the answer is <see cref="Current"/>.</summary>
+    /// <summary>
+    /// Asks for a container's position: the saved position of the newest instance of <c>Key</c>'s pod and
+    /// container that is not newer than <c>Key.Instance</c> (an older one means that instance was not
+    /// finished). The answer is <see cref="Current"/>.
+    /// </summary>
     public sealed record Get(StreamKey Key);
 
-    /// <summary>A stream's saved position, or null when it has none.</summary>
+    /// <summary>The newest saved position at or below the asked instance, or null when there is none.</summary>
     public sealed record Current(StreamKey Key, SavedPosition? Position);
 
     /// <summary>Positions Loki has acknowledged, newest last per stream.</summary>
@@ -134,7 +138,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
 
     private void Ready()
     {
-        Receive<Get>(get => Sender.Tell(new Current(get.Key, _positions.GetValueOrDefault(get.Key))));
+        Receive<Get>(get => Sender.Tell(new Current(get.Key, Newest(get.Key))));
         Receive<Acknowledged>(OnAcknowledged);
         Receive<PodsGone>(gone =>
         {
@@ -181,6 +185,19 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
         }
 
         _dirty |= acknowledged.Positions.Count > 0;
+    }
+
+    private SavedPosition? Newest(StreamKey key)
+    {
+        for (var instance = key.Instance; instance >= 0; instance--)
+        {
+            if (_positions.TryGetValue(key with { Instance = instance }, out var position))
+            {
+                return position;
+            }
+        }
+
+        return null;
     }
 
     private void MarkGone(Func<SavedPosition, bool> isGone, DateTimeOffset at)

@@ -58,6 +58,18 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
     }
 
     [Fact]
+    public async Task Asking_for_an_instance_answers_with_the_newest_saved_one_not_after_it()
+    {
+        var store = new MemoryPositionsStore();
+        var older = Position("u1", "app", 2, 9, Time.GetUtcNow());
+        await store.SaveAsync([older], CancellationToken.None);
+        var keeper = StartKeeper(store);
+
+        (await GetAsync(keeper, new StreamKey("u1", "app", 4))).Should().Be(older, "instance 2 was not finished");
+        (await GetAsync(keeper, new StreamKey("u1", "app", 1))).Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_newer_instance_of_a_container_replaces_the_older_ones()
     {
         var store = new MemoryPositionsStore();

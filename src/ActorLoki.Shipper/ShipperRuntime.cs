@@ -1,0 +1,212 @@
+using System.Diagnostics.Metrics;
+using ActorLoki.Actors;
+using ActorLoki.Kubernetes;
+using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Loki;
+using ActorLoki.Shipper.Discovery;
+using ActorLoki.Shipper.Positions;
+using ActorLoki.Shipper.Settings;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using LokiLongLinePolicy = ActorLoki.Loki.LongLinePolicy;
+
+namespace ActorLoki.Shipper;
+
+/// <summary>
+/// A running shipper: the actor system, the Kubernetes and Loki clients and the positions store, built
+/// from settings. The executable's <c>run</c> and <c>demo</c> commands, the end-to-end tests and the
+/// benchmark all start ActorLoki through this one type.
+/// </summary>
+public sealed class ShipperRuntime : IAsyncDisposable
+{
+    private readonly KubernetesClient _kubernetes;
+    private readonly LokiClient _loki;
+    private int _stopped;
+
+    private ShipperRuntime(ActorSystem system, IActorRef guardian, KubernetesClient kubernetes, LokiClient loki, ShipperMetrics metrics, ShipperComponents components)
+    {
+        System = system;
+        Guardian = guardian;
+        _kubernetes = kubernetes;
+        _loki = loki;
+        Metrics = metrics;
+        Components = components;
+    }
+
+    public ActorSystem System { get; }
+
+    public IActorRef Guardian { get; }
+
+    public ShipperMetrics Metrics { get; }
+
+    public ShipperComponents Components { get; }
+
+    public LokiClient Loki => _loki;
+
+    public KubernetesClient Kubernetes => _kubernetes;
+
+    /// <summary>Completes when the actor system has stopped, whether asked to or after an unrecoverable failure.</summary>
+    public Task WhenTerminated => System.WhenTerminated;
+
+    public static ShipperRuntime Start(ShipperRuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Settings;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var time = options.TimeProvider ?? TimeProvider.System;
+        var environment = options.Environment ?? KubernetesEnvironment.System;
+
+        var kubernetesConfiguration = options.KubernetesConfiguration ?? KubernetesClientConfiguration.Load(
+            settings.Kubernetes.Mode switch
+            {
+                KubernetesMode.InCluster => KubernetesConnectionMode.InCluster,
+                KubernetesMode.Kubeconfig => KubernetesConnectionMode.Kubeconfig,
+                _ => KubernetesConnectionMode.Auto,
+            },
+            NullIfEmpty(settings.Kubernetes.Kubeconfig),
+            NullIfEmpty(settings.Kubernetes.Context),
+            settings.Kubernetes.TokenRefreshInterval,
+            environment);
+        var kubernetes = new KubernetesClient(
+            kubernetesConfiguration,
+            new KubernetesClientSettings
+            {
+                ConnectTimeout = settings.Kubernetes.ConnectTimeout,
+                RequestTimeout = settings.Kubernetes.RequestTimeout,
+                MaxLogLineBytes = (int)Math.Min(int.MaxValue, settings.Tail.MaxLineBytes),
+            },
+            loggerFactory,
+            time);
+        var loki = new LokiClient(LokiOptions(settings.Loki), loggerFactory.CreateLogger<LokiClient>(), time, options.MeterFactory);
+        var metrics = new ShipperMetrics(options.MeterFactory);
+
+        var ownNamespace = environment.GetVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : kubernetes.DefaultNamespace ?? "default";
+        IReadOnlyList<string?> namespaces = settings.Kubernetes.AllNamespaces ? [null]
+            : settings.Kubernetes.Namespaces.Count > 0 ? [.. settings.Kubernetes.Namespaces]
+            : [ownNamespace];
+        var store = options.PositionsStore ?? settings.Positions.Store switch
+        {
+            PositionsStoreKind.File => new FilePositionsStore(settings.Positions.File),
+            PositionsStoreKind.ConfigMap => new ConfigMapPositionsStore(
+                kubernetes,
+                settings.Positions.ConfigMapNamespace.Length > 0 ? settings.Positions.ConfigMapNamespace : ownNamespace,
+                settings.Positions.ConfigMapName),
+            _ => (IPositionsStore)new MemoryPositionsStore(),
+        };
+        var selfName = environment.GetVariable("POD_NAME") is { Length: > 0 } podName ? podName : environment.GetVariable("HOSTNAME");
+        var self = options.SelfPod ?? (string.IsNullOrEmpty(selfName) ? null : new SelfPod(ownNamespace, selfName));
+
+        var system = ActorSystem.Create("actorloki", new ActorSystemSettings
+        {
+            TimeProvider = time,
+            LoggerFactory = loggerFactory,
+            MeterFactory = options.MeterFactory,
+            Throughput = settings.Actors.Throughput,
+            DefaultMailboxCapacity = settings.Actors.MailboxCapacity,
+            TerminationDeadline = TimeSpan.FromSeconds(10),
+        });
+        var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self);
+        var guardian = system.ActorOf(ShipperGuardian.Props(components), "guardian");
+        return new ShipperRuntime(system, guardian, kubernetes, loki, metrics, components);
+    }
+
+    /// <summary>The Loki client's options from the <c>actorloki.loki</c> settings.</summary>
+    public static LokiClientOptions LokiOptions(LokiSettings loki) => new()
+    {
+        Url = loki.Url,
+        TenantId = NullIfEmpty(loki.TenantId),
+        Format = loki.Format == LokiFormat.Json ? PushFormat.Json : PushFormat.Protobuf,
+        JsonGzip = loki.JsonGzip,
+        Timeout = loki.Timeout,
+        Headers = loki.Headers,
+        BasicAuthUsername = NullIfEmpty(loki.BasicAuthUsername),
+        BasicAuthPasswordFile = NullIfEmpty(loki.BasicAuthPasswordFile),
+        BearerTokenFile = NullIfEmpty(loki.BearerTokenFile),
+        TlsCaFile = NullIfEmpty(loki.TlsCaFile),
+        TlsCertFile = NullIfEmpty(loki.TlsCertFile),
+        TlsKeyFile = NullIfEmpty(loki.TlsKeyFile),
+        TlsInsecureSkipVerify = loki.TlsInsecureSkipVerify,
+        MaxRequestBytes = loki.MaxRequestBytes,
+        Lines = new LineLimits(
+            (int)Math.Min(int.MaxValue, loki.MaxLineBytes),
+            loki.OnLongLine == Settings.LongLinePolicy.Drop ? LokiLongLinePolicy.Drop : LokiLongLinePolicy.Truncate),
+    };
+
+    public Task<ShipperGuardian.ShipperStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        Guardian.Ask<ShipperGuardian.ShipperStatus>(ShipperGuardian.GetStatus.Instance, TimeSpan.FromSeconds(10), cancellationToken);
+
+    public Task<ShipperGuardian.Streams> GetStreamsAsync(CancellationToken cancellationToken = default) =>
+        Guardian.Ask<ShipperGuardian.Streams>(ShipperGuardian.GetStreams.Instance, TimeSpan.FromSeconds(10), cancellationToken);
+
+    /// <summary>
+    /// The SIGTERM path: stop reading, push what is buffered and save positions within the drain deadline,
+    /// then stop the actor system. Safe to call more than once; later calls report nothing.
+    /// </summary>
+    public async Task<ShipperGuardian.ShutdownReport?> StopAsync(TimeSpan? deadline = null)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return null;
+        }
+
+        ShipperGuardian.ShutdownReport? report = null;
+        if (!System.WhenTerminated.IsCompleted)
+        {
+            var drain = deadline ?? Components.Settings.Shutdown.DrainDeadline;
+            try
+            {
+                report = await Guardian.Ask<ShipperGuardian.ShutdownReport>(new ShipperGuardian.Shutdown(drain), drain + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+            {
+                // The system did not answer in time (or is already gone): positions saved last remain valid.
+            }
+        }
+
+        await System.Terminate().ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>
+    /// Stops at once, as a killed process would: nothing is drained and positions are not saved beyond
+    /// what the last periodic save wrote. Used by tests of the crash path.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        await System.Terminate().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _kubernetes.Dispose();
+        _loki.Dispose();
+        Metrics.Dispose();
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}
+
+/// <summary>What a <see cref="ShipperRuntime"/> is started with; everything but the settings is optional.</summary>
+public sealed record ShipperRuntimeOptions
+{
+    public required ActorLokiSettings Settings { get; init; }
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public TimeProvider? TimeProvider { get; init; }
+
+    public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>Where the API server is, instead of what the settings and environment say (the demo, tests).</summary>
+    public KubernetesClientConfiguration? KubernetesConfiguration { get; init; }
+
+    /// <summary>A positions store instead of the one the settings name (tests keep one across restarts).</summary>
+    public IPositionsStore? PositionsStore { get; init; }
+
+    public SelfPod? SelfPod { get; init; }
+
+    /// <summary>The process environment (POD_NAME, POD_NAMESPACE, KUBERNETES_SERVICE_HOST ...), injectable for tests.</summary>
+    public KubernetesEnvironment? Environment { get; init; }
+}
