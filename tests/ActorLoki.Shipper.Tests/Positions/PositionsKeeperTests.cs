@@ -131,8 +131,11 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
         await AwaitAssertAsync(() => store.Loads.Should().Be(1));
 
+        // Each failure arms a retry timer: 1 s, then 2 s.
+        await AwaitAssertAsync(() => Time.NextDue.Should().Be(Time.GetUtcNow() + TimeSpan.FromSeconds(1)));
         Time.Advance(TimeSpan.FromSeconds(1));
         await AwaitAssertAsync(() => store.Loads.Should().Be(2));
+        await AwaitAssertAsync(() => Time.NextDue.Should().Be(Time.GetUtcNow() + TimeSpan.FromSeconds(2)));
         Time.Advance(TimeSpan.FromSeconds(2));
 
         (await ExpectMsgAsync<PositionsKeeper.Current>()).Position.Should().NotBeNull();
