@@ -57,6 +57,10 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private bool _instanceComplete;
     private LogStreamStatistics _reported;
 
+    // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
+    // line is checked. Bounded: the skip covers only the last few seconds before the position.
+    private readonly List<(LogChunk Chunk, StreamPosition After)> _held = [];
+
     // The instance to follow once the drain of an older one is done (set when starting from a saved
     // position of an older instance, or from a never-seen previous one).
     private int? _pendingInstance;
@@ -346,6 +350,16 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             SinceTime = _position.SinceTime,
             Previous = _mode == ReadMode.Drain && _instance < CurrentRestartCount(),
         };
+        var restartCount = CurrentRestartCount();
+        if (_mode == ReadMode.Drain && _instance < restartCount - 1)
+        {
+            // `previous` now names a newer instance: ours is no longer readable. Its follow stream ended with
+            // the instance, so it was read to its end; the drain was only a check. Go on to the newer ones.
+            FinishDrain();
+            return;
+        }
+
+        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, _position.SinceSecond, _position.Skip, restartCount);
         _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, Context.LifetimeToken)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
         Become(Reading);
@@ -371,7 +385,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         ReadNext();
     }
 
-    private TimeSpan SilenceCheckInterval => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, _ctx.Settings.SilenceFloor.Ticks / 3));
+    private TimeSpan SilenceCheckInterval => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _ctx.Settings.SilenceFloor.Ticks / 4));
 
     private void ReadNext()
     {
@@ -410,60 +424,100 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         ReportReaderStatistics();
 
         var lines = chunk.Lines;
-        var entries = new LogEntry[lines.Length];
-        var count = 0;
-        long newest = 0;
-        var mismatch = false;
+        var firstToSend = 0;
         for (var i = 0; i < lines.Length; i++)
         {
             ref readonly var line = ref lines[i];
             _cursor!.Observe(line.Timestamp);
-            if (_skipRemaining > 0)
+            if (_skipRemaining == 0)
             {
-                // Already acknowledged before the stream was (re)opened: skipped, and the last one is checked.
-                if (--_skipRemaining == 0 && _openedAt.HasCheck
-                    && (line.Timestamp != _openedAt.LastTimestamp || StreamCursor.Fnv1a(chunk.GetContent(line)) != _openedAt.LastLineHash))
-                {
-                    mismatch = true;
-                    break;
-                }
-
                 continue;
             }
 
-            entries[count++] = new LogEntry(line.Timestamp, chunk.GetContentMemory(line), _labels.Metadata);
-            newest = Math.Max(newest, line.Timestamp);
-        }
+            // Lines acknowledged before the stream was (re)opened: skipped once the last of them is checked.
+            if (--_skipRemaining > 0)
+            {
+                continue;
+            }
 
-        if (mismatch)
-        {
-            chunk.Dispose();
-            OnPositionMismatch();
-            return;
+            if (!_openedAt.HasCheck
+                || (line.Timestamp == _openedAt.LastTimestamp && StreamCursor.Fnv1a(chunk.GetContent(line)) == _openedAt.LastLineHash))
+            {
+                ReleaseHeld();
+                firstToSend = i + 1;
+            }
+            else
+            {
+                OnPositionMismatch();
+            }
         }
 
         if (lines.Length > 0)
         {
             _cursor!.ObserveLastLine(chunk.GetContent(lines[^1]));
-            _position = _cursor.Position;
         }
 
-        _credit -= chunk.ByteCount;
-        _ctx.Batcher.Tell(new Batcher.Append(_stream, entries, count, chunk.ByteCount, _position, newest, chunk), Self);
+        if (_skipRemaining > 0)
+        {
+            // Still skipping: hold the chunk until the check says whether its lines were really acknowledged.
+            _held.Add((chunk, _cursor!.Position));
+            ReadNext();
+            return;
+        }
+
+        _position = _cursor!.Position;
+        Send(chunk, firstToSend, _position);
         ReadNext();
     }
 
+    /// <summary>Hands lines <paramref name="from"/>.. of a chunk to the batcher, which owns the chunk from now on.</summary>
+    private void Send(LogChunk chunk, int from, StreamPosition positionAfter)
+    {
+        var lines = chunk.Lines;
+        var entries = new LogEntry[lines.Length - from];
+        long newest = 0;
+        for (var i = from; i < lines.Length; i++)
+        {
+            ref readonly var line = ref lines[i];
+            entries[i - from] = new LogEntry(line.Timestamp, chunk.GetContentMemory(line), _labels.Metadata);
+            newest = Math.Max(newest, line.Timestamp);
+        }
+
+        _credit -= chunk.ByteCount;
+        _ctx.Batcher.Tell(new Batcher.Append(_stream, entries, entries.Length, chunk.ByteCount, positionAfter, newest, chunk), Self);
+    }
+
+    /// <summary>The check passed: the held lines were acknowledged before; they are dropped.</summary>
+    private void ReleaseHeld()
+    {
+        foreach (var (chunk, _) in _held)
+        {
+            chunk.Dispose();
+        }
+
+        _held.Clear();
+    }
+
     /// <summary>
-    /// The saved position did not match the log (rotated away, or not the instance it was taken from):
-    /// reopen from the same second without skipping anything. Lines Loki already has are sent again with
-    /// their original timestamps, which Loki drops as duplicates; no line is lost.
+    /// The saved position does not match the log (lines were rotated away, or it is not the instance the
+    /// position was taken from), so the lines skipped so far are not known to be in Loki: they are sent
+    /// after all, with their original timestamps (Loki drops the ones it has), and reading goes on without
+    /// skipping. Nothing is lost, and the stream is not reopened.
     /// </summary>
     private void OnPositionMismatch()
     {
         _ctx.Metrics.PositionMismatches.Add(1);
         LogPositionMismatch(Context.Log, _namespace, _podName, _container, _instance);
-        _position = new StreamPosition(_openedAt.SinceSecond, 0, 0, 0);
-        Open();
+        _skipRemaining = 0;
+        foreach (var (chunk, position) in _held)
+        {
+            Send(chunk, 0, position);
+        }
+
+        _held.Clear();
+
+        // Every line observed so far is now sent (or is in the chunk being read, which moves it on again).
+        _position = _cursor!.Position;
     }
 
     private void OnReadFailed(ReadFailed failed)
@@ -531,6 +585,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         var limit = TimeSpan.FromSeconds(Math.Max(_ctx.Settings.SilenceFloor.TotalSeconds, _ctx.Settings.SilenceFactor * _typicalGapSeconds));
         if (silentFor > limit && _credit > 0)
         {
+            if (_skipRemaining > 0)
+            {
+                // Acknowledged lines come first, at once, when a stream is opened: if they have not all
+                // come, the log no longer has them (rotated), and what was held must be sent after all.
+                OnPositionMismatch();
+            }
+
             // Before Kubernetes 1.29 a follow stream stops delivering after the kubelet rotates the file.
             Reconnect("silent", immediately: true);
         }
@@ -540,6 +601,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     {
         CloseReader();
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
+        LogReopen(Context.Log, _namespace, _podName, _container, reason, _position.SinceSecond, _position.Skip);
         if (immediately)
         {
             Open();
@@ -565,13 +627,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     private void OnStreamEnded()
     {
-        CloseReader();
         if (_skipRemaining > 0)
         {
-            // The log had fewer lines than were acknowledged from it: the position cannot be trusted.
+            // The log has fewer lines than were acknowledged from it: the position cannot be trusted.
             OnPositionMismatch();
-            return;
         }
+
+        CloseReader();
 
         if (_mode == ReadMode.Drain)
         {
@@ -718,6 +780,9 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             _reader = null;
         }
 
+        // Held lines were not checked yet; the next open skips them again from the same position.
+        ReleaseHeld();
+
         // A read still pending belongs to the closed stream; its result is recognised by its generation.
         _readPending = false;
         _generation++;
@@ -743,6 +808,12 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Saved position of {Namespace}/{Pod}/{Container} (instance {Instance}) does not match its log; re-sending from that second (Loki drops the duplicates)")]
     private static partial void LogPositionMismatch(ILogger logger, string @namespace, string pod, string container, int instance);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Reopening the log of {Namespace}/{Pod}/{Container} ({Reason}) from second {Since}, skipping {Skip}")]
+    private static partial void LogReopen(ILogger logger, string @namespace, string pod, string container, string reason, long since, long skip);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Opening the log of {Namespace}/{Pod}/{Container} instance {Instance} (follow {Follow}, previous {Previous}) from second {Since}, skipping {Skip}; the pod says restart count {RestartCount}")]
+    private static partial void LogOpen(ILogger logger, string @namespace, string pod, string container, int instance, bool follow, bool previous, long since, long skip, int restartCount);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Log of {Namespace}/{Pod}/{Container} cannot be opened yet: {Message}")]
     private static partial void LogOpenRefused(ILogger logger, string @namespace, string pod, string container, string message);

@@ -1,0 +1,266 @@
+using ActorLoki.Simulator.Kubernetes;
+using ActorLoki.Simulator.Loki;
+using Xunit.Abstractions;
+
+namespace ActorLoki.Shipper.Tests.EndToEnd;
+
+/// <summary>
+/// Each fault of ARCHITECTURE.md, end to end: whatever happens, every line the simulator wrote reaches
+/// the receiver once, in order, unless it was rotated away or deleted with its pod before anyone could
+/// read it (and those are counted by the ledger).
+/// </summary>
+public sealed class FaultTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(40);
+    private const string Ns = ShipperHarness.Namespace;
+
+    private static void ShouldBeExactlyOnce(DeliveryReport report, bool unreadableAllowed = false)
+    {
+        report.Missing.Should().Be(0, report.ToString());
+        report.VisibleDuplicates.Should().Be(0, report.ToString());
+        report.Unexpected.Should().Be(0, report.ToString());
+        report.OutOfOrder.Should().Be(0, report.ToString());
+        if (!unreadableAllowed)
+        {
+            report.Unreadable.Should().Be(0, report.ToString());
+        }
+    }
+
+    /// <summary>Runs a scenario in real time for <paramref name="duration"/>, doing <paramref name="during"/> at each tick.</summary>
+    private static async Task RunAsync(Scenario scenario, TimeSpan duration, Func<int, Task>? during = null)
+    {
+        var ticks = (int)(duration.TotalMilliseconds / 100);
+        for (var i = 0; i < ticks; i++)
+        {
+            scenario.Advance(TimeSpan.FromMilliseconds(100));
+            if (during is not null)
+            {
+                await during(i);
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static Scenario Steady(ShipperHarness h, int pods = 2, double rate = 100, ScenarioOptions? options = null)
+    {
+        var scenario = new Scenario(h.Cluster, (options ?? new ScenarioOptions()) with { Namespace = Ns, Pods = pods, LinesPerSecondPerContainer = rate, Seed = 3 });
+        scenario.Start();
+        return scenario;
+    }
+
+    [Fact]
+    public async Task Many_short_lived_pods_are_read_before_they_go()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 1, rate: 20, new ScenarioOptions { JobsPerMinute = 600, JobLines = 30, JobTimeToLive = TimeSpan.FromSeconds(3) });
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(3));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        h.Cluster.Ledger.Streams.Count.Should().BeGreaterThan(20, "about thirty job pods ran");
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task Lines_written_just_before_a_container_restart_are_drained_from_the_previous_instance()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        h.Cluster.CreatePod(new PodSpecification("api-0") { Namespace = Ns, Containers = ["app"] });
+        await h.StartShipperAsync();
+
+        for (var round = 0; round < 5; round++)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                h.Cluster.WriteLog(Ns, "api-0", "app", $"round {round} line {i} before the crash");
+            }
+
+            h.Cluster.RestartContainer(Ns, "api-0", "app");
+            await Task.Delay(300);
+        }
+
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        h.Cluster.RestartCount(Ns, "api-0", "app").Should().Be(5);
+        report.Written.Should().Be(1000);
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task Restarts_during_steady_load_lose_nothing()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 3, rate: 100, new ScenarioOptions { RestartsPerMinute = 60 });
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(4));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        h.Cluster.Ledger.Streams.Select(s => s.Instance).Max().Should().BeGreaterThan(0, "containers restarted");
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task Dropped_log_streams_are_reopened_from_their_position()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 2, rate: 200);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(3), async tick =>
+        {
+            if (tick % 5 == 2)
+            {
+                h.Kube.Faults.DropLogStreams();
+            }
+
+            if (tick == 10)
+            {
+                // Cut a stream in the middle of a line.
+                h.Kube.Faults.DropNextLogStreamAfter(777);
+                h.Kube.Faults.DropLogStreams();
+            }
+
+            await Task.CompletedTask;
+        });
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task A_stalled_log_stream_is_noticed_and_reopened()
+    {
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["tail.silence-floor"] = "1s" });
+        var scenario = Steady(h, pods: 1, rate: 100);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        h.Kube.Faults.StallLogStreams();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        h.Kube.Faults.ResumeLogStreams();
+        await RunAsync(scenario, TimeSpan.FromSeconds(2));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task An_expired_watch_is_relisted_and_pods_created_meanwhile_are_followed()
+    {
+        await using var h = await ShipperHarness.StartAsync(
+            output,
+            new Dictionary<string, string> { ["kubernetes.watch-timeout"] = "1s" },
+            new KubernetesSimulatorOptions { DefaultWatchTimeout = TimeSpan.FromSeconds(1), HistoryWindow = TimeSpan.FromMilliseconds(200) });
+        var scenario = Steady(h, pods: 2, rate: 50, new ScenarioOptions { PodChurnPerMinute = 120 });
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(4), async tick =>
+        {
+            if (tick % 10 == 5)
+            {
+                h.Cluster.Compact();
+            }
+
+            await Task.CompletedTask;
+        });
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        h.Cluster.Ledger.Streams.Select(s => s.Pod).Distinct().Count().Should().BeGreaterThan(4, "pods were replaced");
+        ShouldBeExactlyOnce(report, unreadableAllowed: true);
+        report.Unreadable.Should().BeLessThan(report.Written / 10, "only lines of pods deleted before anyone could read them may be unreadable");
+    }
+
+    [Fact]
+    public async Task Kubelet_rotation_stalls_are_recovered_and_only_lines_rotated_away_unread_are_missing()
+    {
+        await using var h = await ShipperHarness.StartAsync(
+            output,
+            new Dictionary<string, string> { ["tail.silence-floor"] = "1s" },
+            new KubernetesSimulatorOptions { LogRotationBytes = 64 * 1024, RotationStallsFollowers = true });
+        var scenario = Steady(h, pods: 1, rate: 400);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(4));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report, unreadableAllowed: true);
+        var last = h.Cluster.Ledger.Lines()[^1];
+        h.Loki.Streams().SelectMany(s => s.Entries).Should().Contain(e => e.TimestampUnixNanos == last.Timestamp, "the stalled stream was reopened and followed to the end");
+        report.Unreadable.Should().BeGreaterThan(0, "the scenario rotates faster than a stall is noticed (otherwise it proves nothing)");
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(429)]
+    public async Task Loki_failing_for_a_window_delays_lines_but_loses_none(int status)
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 2, rate: 100);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        h.Loki.Faults.During(TimeSpan.FromSeconds(2), LokiFault.Status(status, retryAfter: status == 429 ? "1" : null));
+        await RunAsync(scenario, TimeSpan.FromSeconds(3));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        h.Loki.Statistics.RequestsByStatus.GetValueOrDefault(status).Should().BeGreaterThan(0);
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task Loki_down_longer_than_the_batch_wait_loses_nothing()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 2, rate: 100);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        var down = h.Loki.GoDownForAsync(TimeSpan.FromSeconds(3));
+        await RunAsync(scenario, TimeSpan.FromSeconds(3));
+        await down;
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report);
+    }
+
+    [Fact]
+    public async Task A_shipper_stopped_with_SIGTERM_and_started_again_resumes_without_resending()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 2, rate: 200);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(2));
+        var stopped = await h.StopShipperAsync();
+        stopped!.Drained.Should().BeTrue();
+        stopped.PositionsSaved.Should().BeTrue();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(1)); // lines written while no shipper runs
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(2));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report);
+        report.ResentAndDeduplicated.Should().Be(0, "a drained shipper saved exact positions: nothing is sent twice");
+    }
+
+    [Fact]
+    public async Task A_shipper_killed_and_started_again_resends_with_identical_timestamps_so_nothing_shows_twice()
+    {
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["positions.save-interval"] = "1s" });
+        var scenario = Steady(h, pods: 2, rate: 200);
+        await h.StartShipperAsync();
+
+        await RunAsync(scenario, TimeSpan.FromSeconds(2.5));
+        await h.KillShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(2));
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        ShouldBeExactlyOnce(report);
+    }
+}

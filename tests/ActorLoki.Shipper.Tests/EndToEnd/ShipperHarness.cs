@@ -1,0 +1,308 @@
+using System.Globalization;
+using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Shipper.Positions;
+using ActorLoki.Shipper.Settings;
+using ActorLoki.Simulator.Kubernetes;
+using ActorLoki.Simulator.Loki;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace ActorLoki.Shipper.Tests.EndToEnd;
+
+/// <summary>
+/// A simulated namespace (Kubernetes API) and a Loki-compatible receiver on 127.0.0.1, and the real
+/// shipper between them. The shipper can be stopped gracefully, killed, and started again on the same
+/// positions store; <see cref="Account"/> checks every line of the simulator's ledger against what the
+/// receiver stored.
+/// </summary>
+public sealed class ShipperHarness : IAsyncDisposable
+{
+    public const string Namespace = "shop";
+
+    private readonly ITestOutputHelper? _output;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _overrides;
+    private readonly ILoggerFactory _loggerFactory;
+
+    private ShipperHarness(KubernetesSimulator kube, LokiReceiver loki, IReadOnlyList<KeyValuePair<string, string>> overrides, ITestOutputHelper? output)
+    {
+        Kube = kube;
+        Loki = loki;
+        _overrides = overrides;
+        _output = output;
+        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("ACTORLOKI_TEST_LOG_LEVEL") ?? "Information")));
+    }
+
+    public KubernetesSimulator Kube { get; }
+
+    public LokiReceiver Loki { get; }
+
+    public SimulatedCluster Cluster => Kube.Cluster;
+
+    /// <summary>Kept across shipper restarts, as a ConfigMap or file would be.</summary>
+    public MemoryPositionsStore Positions { get; } = new();
+
+    public ShipperRuntime? Shipper { get; private set; }
+
+    /// <summary>Starts the simulator and receiver; <paramref name="overrides"/> are settings paths under <c>actorloki.</c>.</summary>
+    public static async Task<ShipperHarness> StartAsync(
+        ITestOutputHelper? output = null,
+        IReadOnlyDictionary<string, string>? overrides = null,
+        KubernetesSimulatorOptions? kube = null,
+        LokiReceiverOptions? loki = null)
+    {
+        var simulator = await KubernetesSimulator.StartAsync((kube ?? new KubernetesSimulatorOptions()) with { Namespace = Namespace });
+        var receiver = await LokiReceiver.StartAsync(loki);
+        var settings = new Dictionary<string, string>
+        {
+            ["kubernetes.namespaces"] = $"[{Namespace}]",
+            ["loki.url"] = receiver.PushUrl.ToString(),
+            ["loki.batch.max-wait"] = "100ms",
+            ["loki.retry.min-backoff"] = "50ms",
+            ["loki.retry.max-backoff"] = "500ms",
+            ["loki.timeout"] = "3s",
+            ["positions.store"] = "memory",
+            ["positions.save-interval"] = "200ms",
+            ["tail.silence-floor"] = "2s",
+            ["tail.reconnect-min-backoff"] = "50ms",
+            ["tail.reconnect-max-backoff"] = "500ms",
+            ["kubernetes.reconnect-min-backoff"] = "50ms",
+            ["kubernetes.reconnect-max-backoff"] = "500ms",
+            ["shutdown.drain-deadline"] = "10s",
+            ["selection.exclude-self"] = "false",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        return new ShipperHarness(simulator, receiver, [.. settings], output);
+    }
+
+    public ActorLokiSettings Settings()
+    {
+        var result = ActorLokiConfiguration.Load(new ConfigurationSources
+        {
+            CommandLine = [.. _overrides.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value))],
+        });
+        return result.GetSettingsOrThrow();
+    }
+
+    /// <summary>Starts (or starts again) the shipper on the same positions store.</summary>
+    public ShipperRuntime StartShipper()
+    {
+        if (Shipper is not null)
+        {
+            throw new InvalidOperationException("The shipper is already running.");
+        }
+
+        Shipper = ShipperRuntime.Start(new ShipperRuntimeOptions
+        {
+            Settings = Settings(),
+            LoggerFactory = _loggerFactory,
+            KubernetesConfiguration = new KubernetesClientConfiguration
+            {
+                Server = Kube.BaseAddress,
+                Namespace = Namespace,
+                Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
+                Source = "test",
+            },
+            PositionsStore = Positions,
+        });
+        return Shipper;
+    }
+
+    /// <summary>Starts the shipper and waits until it has listed the pods (its tails exist from then on).</summary>
+    public async Task<ShipperRuntime> StartShipperAsync(TimeSpan? timeout = null)
+    {
+        var shipper = StartShipper();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (!(await shipper.GetStatusAsync(cancel.Token)).AllSynced)
+        {
+            await Task.Delay(20, cancel.Token);
+        }
+
+        return shipper;
+    }
+
+    /// <summary>SIGTERM: drain, save positions, stop.</summary>
+    public async Task<ShipperGuardian.ShutdownReport?> StopShipperAsync()
+    {
+        var shipper = Shipper ?? throw new InvalidOperationException("The shipper is not running.");
+        Shipper = null;
+        var report = await shipper.StopAsync();
+        await shipper.DisposeAsync();
+        return report;
+    }
+
+    /// <summary>SIGKILL: nothing drained, positions only as last saved.</summary>
+    public async Task KillShipperAsync()
+    {
+        var shipper = Shipper ?? throw new InvalidOperationException("The shipper is not running.");
+        Shipper = null;
+        await shipper.AbortAsync();
+        await shipper.DisposeAsync();
+    }
+
+    /// <summary>Waits until the receiver holds every readable line of the ledger, or the timeout passes.</summary>
+    public async Task<DeliveryReport> WaitForDeliveryAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        var report = Account();
+        while (!report.Complete && !cancel.IsCancellationRequested)
+        {
+            try
+            {
+                await Loki.WaitForEntriesAsync(Loki.Statistics.EntriesAccepted + 1, cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            report = Account();
+        }
+
+        _output?.WriteLine(report.ToString());
+        return report;
+    }
+
+    /// <summary>Checks every ledger line against the receiver: missing, duplicated, out of order, unexpected.</summary>
+    public DeliveryReport Account()
+    {
+        var received = new Dictionary<(string Ns, string Pod, string Container), List<ReceivedEntry>>();
+        foreach (var stream in Loki.Streams())
+        {
+            var key = (stream.LabelValues.GetValueOrDefault("namespace") ?? "", stream.LabelValues.GetValueOrDefault("pod") ?? "", stream.LabelValues.GetValueOrDefault("container") ?? "");
+            if (!received.TryGetValue(key, out var list))
+            {
+                received[key] = list = [];
+            }
+
+            list.AddRange(stream.Entries);
+        }
+
+        var positionOf = new Dictionary<(string, string, string, long, string), int>();
+        foreach (var ((ns, pod, container), entries) in received)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                positionOf.TryAdd((ns, pod, container, entries[i].TimestampUnixNanos, entries[i].Line), i);
+            }
+        }
+
+        long delivered = 0, missing = 0, unreadable = 0, outOfOrder = 0;
+        var missingExamples = new List<string>();
+        var matched = new HashSet<(string, string, string, long, string)>();
+        var lastIndex = new Dictionary<int, int>();
+        foreach (var line in Cluster.Ledger.Lines())
+        {
+            var key = (line.Stream.Namespace, line.Stream.Pod, line.Stream.Container, line.Timestamp, line.Text);
+            if (positionOf.TryGetValue(key, out var at))
+            {
+                delivered++;
+                matched.Add(key);
+                if (lastIndex.TryGetValue(line.Stream.Id, out var previous) && at < previous)
+                {
+                    outOfOrder++;
+                }
+
+                lastIndex[line.Stream.Id] = at;
+            }
+            else if (line.State is LedgerLineState.RotatedUnread or LedgerLineState.DeletedUnread or LedgerLineState.CollectedUnread)
+            {
+                unreadable++;
+            }
+            else
+            {
+                missing++;
+                if (missingExamples.Count < 5)
+                {
+                    missingExamples.Add($"{line.Stream.Pod}/{line.Stream.Container}#{line.Stream.Instance} seq={line.Sequence} ({line.State})");
+                }
+            }
+        }
+
+        var totalReceived = received.Values.Sum(l => l.Count);
+        var visibleDuplicates = received.Values.Sum(entries => entries.Count - entries.Select(e => e.Line).Distinct().Count());
+        return new DeliveryReport(
+            Cluster.Ledger.Count,
+            delivered,
+            missing,
+            unreadable,
+            visibleDuplicates,
+            totalReceived - matched.Count,
+            outOfOrder,
+            Loki.Statistics.DuplicatesDropped,
+            missingExamples);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Shipper is not null)
+        {
+            await Shipper.AbortAsync();
+            await Shipper.DisposeAsync();
+        }
+
+        await Loki.DisposeAsync();
+        await Kube.DisposeAsync();
+        _loggerFactory.Dispose();
+    }
+}
+
+/// <summary>
+/// The ledger against the receiver. <see cref="Unreadable"/> lines were rotated away or deleted with their
+/// pod before anyone could read them; they are the only lines allowed to be absent.
+/// </summary>
+public sealed record DeliveryReport(
+    long Written,
+    long Delivered,
+    long Missing,
+    long Unreadable,
+    long VisibleDuplicates,
+    long Unexpected,
+    long OutOfOrder,
+    long ResentAndDeduplicated,
+    IReadOnlyList<string> MissingExamples)
+{
+    public bool Complete => Missing == 0 && Delivered + Unreadable == Written;
+
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"written {Written}, delivered {Delivered}, missing {Missing}, unreadable {Unreadable}, visible duplicates {VisibleDuplicates}, unexpected {Unexpected}, out of order {OutOfOrder}, re-sent and de-duplicated by Loki {ResentAndDeduplicated}{(MissingExamples.Count > 0 ? "; e.g. " + string.Join(", ", MissingExamples) : "")}");
+}
+
+/// <summary>Shipper logs into the test output (shown when a test fails).</summary>
+internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(output, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ITestOutputHelper? output, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => output is not null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            try
+            {
+                output!.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel,-11} {category[(category.LastIndexOf('.') + 1)..]}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test has finished; its output is closed.
+            }
+        }
+    }
+}
