@@ -133,26 +133,8 @@ public sealed class AuthenticationTests
         using var dir = new TempDirectory();
         await using var api = await SimulatedApi.StartAsync(new KubernetesSimulatorOptions { Tls = true }, configure: sim =>
         {
-            var path = dir.File("config", $"""
-                apiVersion: v1
-                kind: Config
-                current-context: c
-                clusters:
-                - name: s
-                  cluster:
-                    server: {sim.BaseAddress}
-                    insecure-skip-tls-verify: true
-                users:
-                - name: u
-                  user:
-                    token: {sim.Tokens.Current}
-                contexts:
-                - name: c
-                  context:
-                    cluster: s
-                    user: u
-                    namespace: dev1
-                """);
+            var path = dir.File("config", KubeconfigYaml.Single(
+                sim.BaseAddress.ToString(), ["insecure-skip-tls-verify: true"], [$"token: {sim.Tokens.Current}"], "dev1"));
             return KubernetesClientConfiguration.FromKubeconfig(path);
         });
 
@@ -169,26 +151,10 @@ public sealed class AuthenticationTests
         await using var api = await SimulatedApi.StartAsync(new KubernetesSimulatorOptions { Tls = true }, configure: sim =>
         {
             var (certificate, key) = sim.Certificates!.IssueClientCertificate("system:serviceaccount:dev1:shipper", "system:serviceaccounts");
-            var path = dir.File("config", $"""
-                apiVersion: v1
-                kind: Config
-                current-context: c
-                clusters:
-                - name: s
-                  cluster:
-                    server: {sim.BaseAddress}
-                    certificate-authority: ca/ca.pem
-                users:
-                - name: u
-                  user:
-                    client-certificate-data: {B64(certificate)}
-                    client-key-data: {B64(key)}
-                contexts:
-                - name: c
-                  context:
-                    cluster: s
-                    user: u
-                """);
+            var path = dir.File("config", KubeconfigYaml.Single(
+                sim.BaseAddress.ToString(),
+                ["certificate-authority: ca/ca.pem"],
+                [$"client-certificate-data: {B64(certificate)}", $"client-key-data: {B64(key)}"]));
             dir.File("ca/ca.pem", sim.Certificates.AuthorityPem);
             return KubernetesClientConfiguration.FromKubeconfig(path);
         });
@@ -286,38 +252,22 @@ public sealed class AuthenticationTests
         public string WriteKubeconfig(Uri server)
         {
             var path = Path.Combine(Path.GetDirectoryName(TokenFile)!, "kubeconfig");
-            File.WriteAllText(path, $"""
-                apiVersion: v1
-                kind: Config
-                current-context: eks
-                clusters:
-                - name: eks
-                  cluster:
-                    server: {server}
-                users:
-                - name: eks-user
-                  user:
-                    exec:
-                      apiVersion: client.authentication.k8s.io/v1beta1
-                      command: ./bin/get-token.sh
-                      args: [get-token, --cluster, sim]
-                      env:
-                      - name: TOKEN_FILE
-                        value: {TokenFile}
-                      - name: RUNS_FILE
-                        value: {RunsFile}
-                      - name: INFO_FILE
-                        value: {InfoFile}
-                      - name: EXPIRES
-                        value: "{Expires}"
-                      interactiveMode: Never
-                contexts:
-                - name: eks
-                  context:
-                    cluster: eks
-                    user: eks-user
-                    namespace: dev1
-                """);
+            File.WriteAllText(path, KubeconfigYaml.Single(
+                server.ToString(),
+                [],
+                [
+                    "exec:",
+                    "  apiVersion: client.authentication.k8s.io/v1beta1",
+                    "  command: ./bin/get-token.sh",
+                    "  args: [get-token, --cluster, sim]",
+                    "  env:",
+                    $"  - {{name: TOKEN_FILE, value: {TokenFile}}}",
+                    $"  - {{name: RUNS_FILE, value: {RunsFile}}}",
+                    $"  - {{name: INFO_FILE, value: {InfoFile}}}",
+                    $"  - {{name: EXPIRES, value: \"{Expires}\"}}",
+                    "  interactiveMode: Never",
+                ],
+                "dev1"));
             return path;
         }
     }

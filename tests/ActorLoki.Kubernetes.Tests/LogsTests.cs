@@ -314,30 +314,19 @@ public sealed class LogsTests
         return lines;
     }
 
-    private static async Task<List<(string Text, long Timestamp)>> ReadToEndAsync(LogStreamReader reader)
-    {
-        var lines = new List<(string, long)>();
-        while (await reader.ReadChunkAsync().AsTask().WaitAsync(Wait.Limit) is { } chunk)
-        {
-            using (chunk)
-            {
-                lines.AddRange(Lines(chunk));
-            }
-        }
+    private static async Task<List<(string Text, long Timestamp)>> ReadToEndAsync(LogStreamReader reader) =>
+        [.. (await ReadChunksAsync(reader)).Select(l => (l.Text, l.Timestamp))];
 
-        return lines;
-    }
-
-    private static async Task<List<(string Text, LogLineFlags Flags)>> ReadChunksAsync(LogStreamReader reader)
+    private static async Task<List<(string Text, long Timestamp, LogLineFlags Flags)>> ReadChunksAsync(LogStreamReader reader)
     {
-        var lines = new List<(string, LogLineFlags)>();
+        var lines = new List<(string, long, LogLineFlags)>();
         while (await reader.ReadChunkAsync().AsTask().WaitAsync(Wait.Limit) is { } chunk)
         {
             using (chunk)
             {
                 for (var i = 0; i < chunk.Count; i++)
                 {
-                    lines.Add((chunk.GetString(i), chunk[i].Flags));
+                    lines.Add((chunk.GetString(i), chunk[i].Timestamp, chunk[i].Flags));
                 }
             }
         }

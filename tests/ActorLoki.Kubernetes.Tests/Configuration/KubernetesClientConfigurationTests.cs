@@ -73,28 +73,10 @@ public sealed class KubernetesClientConfigurationTests : IDisposable
         _dir.File("certs/client.pem", certificate);
         _dir.File("certs/client.key", key);
         _dir.File("secrets/token", "file-token");
-        var path = _dir.File("config", """
-            apiVersion: v1
-            kind: Config
-            current-context: c
-            clusters:
-            - name: s
-              cluster:
-                server: https://10.0.0.1
-                certificate-authority: certs/ca.pem
-                tls-server-name: kubernetes.default.svc
-            users:
-            - name: u
-              user:
-                tokenFile: secrets/token
-                client-certificate: certs/client.pem
-                client-key: certs/client.key
-            contexts:
-            - name: c
-              context:
-                cluster: s
-                user: u
-            """);
+        var path = _dir.File("config", KubeconfigYaml.Single(
+            "https://10.0.0.1",
+            ["certificate-authority: certs/ca.pem", "tls-server-name: kubernetes.default.svc"],
+            ["tokenFile: secrets/token", "client-certificate: certs/client.pem", "client-key: certs/client.key"]));
 
         var config = KubernetesClientConfiguration.FromKubeconfig(path, environment: Env());
 
@@ -108,24 +90,10 @@ public sealed class KubernetesClientConfigurationTests : IDisposable
     [Fact]
     public void An_exec_plugin_with_a_relative_command_is_resolved_against_the_kubeconfig_directory()
     {
-        var path = _dir.File("config", """
-            apiVersion: v1
-            kind: Config
-            current-context: c
-            clusters:
-            - name: s
-              cluster: {server: "https://eks.example"}
-            users:
-            - name: u
-              user:
-                exec:
-                  apiVersion: client.authentication.k8s.io/v1
-                  command: ./bin/aws-token
-                  args: [eks, get-token]
-            contexts:
-            - name: c
-              context: {cluster: s, user: u}
-            """);
+        var path = _dir.File("config", KubeconfigYaml.Single(
+            "https://eks.example",
+            [],
+            ["exec:", "  apiVersion: client.authentication.k8s.io/v1", "  command: ./bin/aws-token", "  args: [eks, get-token]"]));
 
         var config = KubernetesClientConfiguration.FromKubeconfig(path, environment: Env());
 
