@@ -42,12 +42,7 @@ public sealed partial class KubernetesClient : IDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<KubernetesClient>();
         _server = configuration.Server.AbsoluteUri.EndsWith('/') ? configuration.Server : new Uri(configuration.Server.AbsoluteUri + "/");
         _credentials = configuration.Credentials.CreateProvider(_time, _logger);
-        _http = new HttpClient(CreateHandler(configuration, Settings), disposeHandler: true)
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
+        _http = new HttpClient(CreateHandler(configuration, Settings), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(Settings.UserAgent);
         KubernetesLog.ClientCreated(_logger, _server, configuration.Source, configuration.Credentials.Description);
     }
@@ -213,8 +208,14 @@ public sealed partial class KubernetesClient : IDisposable
         }
     }
 
+    /// <summary>A request preferring HTTP/2 (a request built by hand does not take the client's default version).</summary>
     internal HttpRequestMessage NewRequest(HttpMethod method, string pathAndQuery, HttpContentFactory? content) =>
-        new(method, new Uri(_server, pathAndQuery)) { Content = content?.Create() };
+        new(method, new Uri(_server, pathAndQuery))
+        {
+            Content = content?.Create(),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
 
     private async Task<KubernetesApiException> CreateExceptionAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -11,12 +11,13 @@ internal sealed class TokenFileProvider(string path, TimeSpan refreshInterval, T
     private readonly Lock _gate = new();
     private string? _token;
     private long _readAt;
+    private bool _rejected;
 
     public override ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_token is not null && time.GetElapsedTime(_readAt) < refreshInterval)
+            if (_token is not null && !_rejected && time.GetElapsedTime(_readAt) < refreshInterval)
             {
                 return ValueTask.FromResult<string?>(_token);
             }
@@ -50,6 +51,7 @@ internal sealed class TokenFileProvider(string path, TimeSpan refreshInterval, T
 
             _token = text;
             _readAt = time.GetTimestamp();
+            _rejected = false;
             return ValueTask.FromResult<string?>(_token);
         }
     }
@@ -58,9 +60,9 @@ internal sealed class TokenFileProvider(string path, TimeSpan refreshInterval, T
     {
         lock (_gate)
         {
-            if (_token is not null && string.Equals(_token, rejectedToken, StringComparison.Ordinal))
+            if (string.Equals(_token, rejectedToken, StringComparison.Ordinal))
             {
-                _token = null;
+                _rejected = true;
             }
 
             return true;

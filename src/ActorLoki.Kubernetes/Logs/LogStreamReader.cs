@@ -45,8 +45,10 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
     private bool _inCutLine;
     private long _lastTimestamp;
     private bool _eof;
-    private LogLine[] _pending = new LogLine[256];
-    private int _pendingCount;
+    // The lines of the chunk being built, with offsets relative to _chunkStart; handed over with the chunk.
+    private LogLine[]? _chunkLines;
+    private int _chunkCount;
+    private int _chunkStart;
 
     private long _lines;
     private long _bytes;
@@ -166,7 +168,8 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         var buffer = _buffer;
         var first = _start;
         var position = _start;
-        _pendingCount = 0;
+        _chunkStart = first;
+        _chunkCount = 0;
         while (true)
         {
             var from = Math.Max(position, _scanned);
@@ -195,23 +198,18 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         }
 
         _start = position;
-        if (_pendingCount == 0)
+        if (_chunkCount == 0)
         {
             return null;
         }
 
-        // One copy of the consumed bytes into a buffer the chunk owns; offsets are rebased to it.
+        // One copy of the consumed bytes into a buffer the chunk owns; line offsets are already relative to it.
         var size = position - first;
         var bytes = ArrayPool<byte>.Shared.Rent(size);
         buffer.AsSpan(first, size).CopyTo(bytes);
-        var lines = ArrayPool<LogLine>.Shared.Rent(_pendingCount);
-        for (var i = 0; i < _pendingCount; i++)
-        {
-            var line = _pending[i];
-            lines[i] = line with { Offset = line.Offset - first };
-        }
-
-        return new LogChunk(bytes, size, lines, _pendingCount);
+        var chunk = new LogChunk(bytes, size, _chunkLines!, _chunkCount);
+        _chunkLines = null;
+        return chunk;
     }
 
     /// <summary>Adds the line in [<paramref name="start"/>, <paramref name="end"/>) (newline excluded), cutting it if too long.</summary>
@@ -313,12 +311,20 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
 
     private void Append(LogLine line)
     {
-        if (_pendingCount == _pending.Length)
+        if (_chunkLines is null)
         {
-            Array.Resize(ref _pending, _pending.Length * 2);
+            // Sized for lines of about 128 bytes; grown if they are shorter.
+            _chunkLines = ArrayPool<LogLine>.Shared.Rent(Math.Max(16, (_end - _chunkStart) / 128));
+        }
+        else if (_chunkCount == _chunkLines.Length)
+        {
+            var larger = ArrayPool<LogLine>.Shared.Rent(_chunkLines.Length * 2);
+            _chunkLines.AsSpan().CopyTo(larger);
+            ArrayPool<LogLine>.Shared.Return(_chunkLines);
+            _chunkLines = larger;
         }
 
-        _pending[_pendingCount++] = line;
+        _chunkLines[_chunkCount++] = line with { Offset = line.Offset - _chunkStart };
     }
 
     private void ReturnBuffer()
@@ -327,6 +333,12 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = null;
+        }
+
+        if (_chunkLines is not null)
+        {
+            ArrayPool<LogLine>.Shared.Return(_chunkLines);
+            _chunkLines = null;
         }
     }
 }

@@ -84,11 +84,22 @@ internal sealed partial class KubernetesApi
         response.StatusCode = 200;
         response.ContentType = "text/plain";
         var abort = context.RequestAborted;
-        await response.StartAsync(abort);
         var stream = faults.OpenLogStream(context, pod, log.Stream.Container);
+        var state = new LogCursor(file, timestamps, since, limit, stream.DropAfterBytes);
+        if (stream.DropAfterBytes is not null && context.Request.Protocol == "HTTP/1.1")
+        {
+            // A stream to be cut mid-body: frame the chunks here, so that ending without the final chunk and
+            // closing the connection (after every byte flushed) looks to the client like a proxy dying mid-response.
+            response.Headers.Connection = "close";
+            response.Headers.TransferEncoding = "chunked";
+            state.OwnChunking = true;
+        }
+
+        await response.StartAsync(abort);
+        // Headers go out now, as the API server sends them before the first event or line.
+        await response.BodyWriter.FlushAsync(abort);
         try
         {
-            var state = new LogCursor(file, timestamps, since, limit, stream.DropAfterBytes);
             if (tail is { } tailLines)
             {
                 var first = log.Snapshot(file);
@@ -156,6 +167,11 @@ internal sealed partial class KubernetesApi
         finally
         {
             faults.Close(stream);
+            if (state.OwnChunking && !state.Cut && !abort.IsCancellationRequested)
+            {
+                response.BodyWriter.Write("0\r\n\r\n"u8);
+                await response.BodyWriter.FlushAsync(CancellationToken.None);
+            }
         }
     }
 
@@ -192,7 +208,17 @@ internal sealed partial class KubernetesApi
             var from = snapshot.Starts[i] + (cursor.Timestamps ? 0 : ContainerLog.PrefixLength);
             var segment = data.AsSpan(from, snapshot.LineEnd(j - 1) - from);
             var allowed = (int)Math.Min(segment.Length, Math.Min(cursor.Remaining, cursor.DropAfter - cursor.Sent));
-            writer.Write(segment[..allowed]);
+            if (cursor.OwnChunking)
+            {
+                writer.Write(System.Text.Encoding.ASCII.GetBytes($"{allowed:x}\r\n"));
+                writer.Write(segment[..allowed]);
+                writer.Write("\r\n"u8);
+            }
+            else
+            {
+                writer.Write(segment[..allowed]);
+            }
+
             written += allowed;
             cursor.Sent += allowed;
             cursor.Remaining -= allowed;
@@ -221,7 +247,14 @@ internal sealed partial class KubernetesApi
 
         if (cursor.Sent >= cursor.DropAfter)
         {
-            context.Abort();
+            // HTTP/1.1: the handler returns without the final chunk and the connection closes after the data.
+            // HTTP/2: the stream is reset.
+            cursor.Cut = true;
+            if (!cursor.OwnChunking)
+            {
+                context.Abort();
+            }
+
             return false;
         }
 
@@ -244,5 +277,10 @@ internal sealed partial class KubernetesApi
         public long Sent { get; set; }
 
         public long DropAfter { get; } = dropAfter ?? long.MaxValue;
+
+        /// <summary>True when this handler writes the chunked framing itself (a stream that will be cut).</summary>
+        public bool OwnChunking { get; set; }
+
+        public bool Cut { get; set; }
     }
 }

@@ -261,6 +261,8 @@ internal sealed partial class KubernetesApi(
         response.StatusCode = 200;
         response.ContentType = table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
         await response.StartAsync(abort);
+        // Headers go out now, as the API server sends them before the first event or line.
+        await response.BodyWriter.FlushAsync(abort);
 
         var handle = faults.OpenWatch(context);
         try

@@ -8,7 +8,10 @@ public enum LedgerLineState
     /// <summary>Still readable through the API and not served to anyone yet.</summary>
     Unread,
 
-    /// <summary>Sent in a log response at least once (a client may still have lost it).</summary>
+    /// <summary>
+    /// Sent in a log response at least once (a client may still have lost it). Served is a high-water mark per
+    /// log file: a line skipped by a read that started after it (sinceTime, tailLines) counts as served too.
+    /// </summary>
     Served,
 
     /// <summary>Rotated away by the kubelet before anyone read it: it can never be read.</summary>

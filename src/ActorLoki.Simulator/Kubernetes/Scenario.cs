@@ -77,7 +77,7 @@ public sealed class Scenario
         foreach (var writer in _writers.ToArray())
         {
             writer.Due += perContainer * seconds;
-            var lines = (long)writer.Due;
+            var lines = Whole(writer.Due);
             writer.Due -= lines;
             for (var i = 0L; i < lines; i++)
             {
@@ -86,19 +86,19 @@ public sealed class Scenario
         }
 
         _churnDue += _options.PodChurnPerMinute * seconds / 60;
-        for (; _churnDue >= 1; _churnDue--)
+        for (; Whole(_churnDue) >= 1; _churnDue--)
         {
             ReplacePod();
         }
 
         _restartsDue += _options.RestartsPerMinute * seconds / 60;
-        for (; _restartsDue >= 1; _restartsDue--)
+        for (; Whole(_restartsDue) >= 1; _restartsDue--)
         {
             RestartContainer();
         }
 
         _jobsDue += _options.JobsPerMinute * seconds / 60;
-        for (; _jobsDue >= 1; _jobsDue--)
+        for (; Whole(_jobsDue) >= 1; _jobsDue--)
         {
             RunJob();
         }
@@ -149,6 +149,9 @@ public sealed class Scenario
             last = now;
         }
     }
+
+    /// <summary>Whole events owed; the epsilon keeps sums of fractions (0.1 + 0.2 + ...) from falling just short.</summary>
+    private static long Whole(double due) => (long)(due + 1e-9);
 
     private void CreatePod()
     {

@@ -39,7 +39,9 @@ internal sealed record StatusResponse(int Code, string Reason, string Message)
     /// <summary>The RBAC denial message, word for word as the API server's authorizer phrases it.</summary>
     public static StatusResponse Forbidden(string user, string verb, string resource, string group, string? @namespace, string? name)
     {
-        var subject = name is null ? Qualified(resource, group) : $"{Qualified(resource, group)} \"{name}\"";
+        // The subject names the resource without its subresource (pods "web-0"), the verb part names both (pods/log).
+        var main = resource.Split('/')[0];
+        var subject = name is null ? Qualified(main, group) : $"{Qualified(main, group)} \"{name}\"";
         var scope = @namespace is null ? "at the cluster scope" : $"in the namespace \"{@namespace}\"";
         return new StatusResponse(403, "Forbidden", $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {scope}")
         {
