@@ -59,7 +59,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
     // line is checked. Bounded: the skip covers only the last few seconds before the position.
-    private readonly List<(LogChunk Chunk, StreamPosition After)> _held = [];
+    private readonly List<(LogChunk Chunk, int Lines, StreamPosition After)> _held = [];
 
     // The instance to follow once the drain of an older one is done (set when starting from a saved
     // position of an older instance, or from a never-seen previous one).
@@ -424,6 +424,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         ReportReaderStatistics();
 
         var lines = chunk.Lines;
+        if (lines.Length > 0 && (lines[^1].Flags & LogLineFlags.Unterminated) != 0)
+        {
+            // The stream was cut in the middle of its last line: that piece is neither sent nor counted, so
+            // the reopen (from the position before it) reads the whole line.
+            lines = lines[..^1];
+        }
+
         var firstToSend = 0;
         for (var i = 0; i < lines.Length; i++)
         {
@@ -460,23 +467,23 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         if (_skipRemaining > 0)
         {
             // Still skipping: hold the chunk until the check says whether its lines were really acknowledged.
-            _held.Add((chunk, _cursor!.Position));
+            _held.Add((chunk, lines.Length, _cursor!.Position));
             ReadNext();
             return;
         }
 
         _position = _cursor!.Position;
-        Send(chunk, firstToSend, _position);
+        Send(chunk, firstToSend, lines.Length, _position);
         ReadNext();
     }
 
-    /// <summary>Hands lines <paramref name="from"/>.. of a chunk to the batcher, which owns the chunk from now on.</summary>
-    private void Send(LogChunk chunk, int from, StreamPosition positionAfter)
+    /// <summary>Hands lines [<paramref name="from"/>, <paramref name="to"/>) of a chunk to the batcher, which owns the chunk from now on.</summary>
+    private void Send(LogChunk chunk, int from, int to, StreamPosition positionAfter)
     {
         var lines = chunk.Lines;
-        var entries = new LogEntry[lines.Length - from];
+        var entries = new LogEntry[to - from];
         long newest = 0;
-        for (var i = from; i < lines.Length; i++)
+        for (var i = from; i < to; i++)
         {
             ref readonly var line = ref lines[i];
             entries[i - from] = new LogEntry(line.Timestamp, chunk.GetContentMemory(line), _labels.Metadata);
@@ -490,7 +497,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     /// <summary>The check passed: the held lines were acknowledged before; they are dropped.</summary>
     private void ReleaseHeld()
     {
-        foreach (var (chunk, _) in _held)
+        foreach (var (chunk, _, _) in _held)
         {
             chunk.Dispose();
         }
@@ -509,9 +516,9 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _ctx.Metrics.PositionMismatches.Add(1);
         LogPositionMismatch(Context.Log, _namespace, _podName, _container, _instance);
         _skipRemaining = 0;
-        foreach (var (chunk, position) in _held)
+        foreach (var (chunk, count, position) in _held)
         {
-            Send(chunk, 0, position);
+            Send(chunk, 0, count, position);
         }
 
         _held.Clear();

@@ -147,23 +147,108 @@ public sealed class ShipperHarness : IAsyncDisposable
     public async Task<DeliveryReport> WaitForDeliveryAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
-        var report = Account();
-        while (!report.Complete && !cancel.IsCancellationRequested)
+        while (true)
         {
+            // The count is read before the account is taken: an entry arriving in between wakes the wait.
+            var accepted = Loki.Statistics.EntriesAccepted;
+            var report = Account();
+            if (report.Complete)
+            {
+                return Done(report);
+            }
+
             try
             {
-                await Loki.WaitForEntriesAsync(Loki.Statistics.EntriesAccepted + 1, cancel.Token);
+                await Loki.WaitForEntriesAsync(accepted + 1, cancel.Token);
             }
             catch (OperationCanceledException)
             {
-                break;
+                return await DoneAsync(Account());
             }
-
-            report = Account();
         }
+    }
 
+    private DeliveryReport Done(DeliveryReport report)
+    {
         _output?.WriteLine(report.ToString());
         return report;
+    }
+
+    private async Task<DeliveryReport> DoneAsync(DeliveryReport report)
+    {
+        _output?.WriteLine(report.ToString());
+        if (!report.Complete)
+        {
+            await DiagnoseAsync();
+        }
+
+        return report;
+    }
+
+    /// <summary>For a failing test: per stream with missing lines, what arrived last, what is missing first, and what its tail says.</summary>
+    private async Task DiagnoseAsync()
+    {
+        if (_output is null)
+        {
+            return;
+        }
+
+        var delivered = Loki.Streams()
+            .SelectMany(s => s.Entries.Select(e => (Pod: s.LabelValues.GetValueOrDefault("pod"), Container: s.LabelValues.GetValueOrDefault("container"), e.TimestampUnixNanos, e.Line)))
+            .ToHashSet();
+        foreach (var stream in Cluster.Ledger.Lines().GroupBy(l => l.Stream))
+        {
+            var lines = stream.ToList();
+            var missing = lines.Where(l => l.State == LedgerLineState.Served && !delivered.Contains((l.Stream.Pod, l.Stream.Container, l.Timestamp, l.Text))).ToList();
+            if (missing.Count == 0)
+            {
+                continue;
+            }
+
+            var lastDelivered = lines.LastOrDefault(l => delivered.Contains((l.Stream.Pod, l.Stream.Container, l.Timestamp, l.Text)));
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {stream.Key.Pod}/{stream.Key.Container}#{stream.Key.Instance}: {lines.Count} lines, {missing.Count} missing from seq {missing[0].Sequence} (ts {missing[0].Timestamp}); last delivered seq {lastDelivered.Sequence} (ts {lastDelivered.Timestamp}); last line ts {lines[^1].Timestamp}"));
+        }
+
+        if (Shipper is not null)
+        {
+            foreach (var tail in (await Shipper.GetStreamsAsync()).Tails)
+            {
+                _output.WriteLine($"  tail {tail}");
+
+                // What the API returns now for the tail's position, read without following.
+                await using var reader = await Shipper.Kubernetes.OpenLogStreamAsync(tail.Namespace, tail.Pod, new Kubernetes.Logs.LogOptions { Container = tail.Container, SinceTime = tail.Position.SinceTime });
+                long count = 0, last = 0;
+                while (await reader.ReadChunkAsync() is { } chunk)
+                {
+                    count += chunk.Count;
+                    last = chunk.Count > 0 ? chunk.Lines[^1].Timestamp : last;
+                    chunk.Dispose();
+                }
+
+                _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    the API returns {count} lines since {tail.Position.SinceSecond}, the last stamped {last}"));
+                await using var all = await Shipper.Kubernetes.OpenLogStreamAsync(tail.Namespace, tail.Pod, new Kubernetes.Logs.LogOptions { Container = tail.Container });
+                long total = 0;
+                while (await all.ReadChunkAsync() is { } chunk)
+                {
+                    total += chunk.Count;
+                    chunk.Dispose();
+                }
+
+                var ledger = Cluster.Ledger.Lines().Where(l => l.Stream.Pod == tail.Pod && l.Stream.Container == tail.Container && l.Stream.Instance == tail.Instance).ToList();
+                _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    the API has {total} lines in all; the ledger {ledger.Count}, the last stamped {ledger[^1].Timestamp} seq {ledger[^1].Sequence}"));
+            }
+
+            _output.WriteLine($"  batcher {(await Shipper.GetStatusAsync()).Batcher}");
+            _output.WriteLine($"  receiver: requests by status {string.Join(", ", Loki.Statistics.RequestsByStatus.Select(p => $"{p.Key}={p.Value}"))}; rejected {string.Join(", ", Loki.Statistics.RejectedByReason.Select(p => $"{p.Key}={p.Value}"))}");
+            _output.WriteLine($"  loki client: {Shipper.Loki.Statistics}");
+            _output.WriteLine($"  receiver totals: {Loki.Statistics}");
+            foreach (var stream in Loki.Streams())
+            {
+                var tail = stream.Entries.TakeLast(3).Select(e => $"{e.TimestampUnixNanos} {e.Line[..Math.Min(30, e.Line.Length)]}");
+                _output.WriteLine($"  receiver {stream.Labels}: {stream.Entries.Count} entries, last: {string.Join(" | ", tail)}");
+            }
+        }
     }
 
     /// <summary>Checks every ledger line against the receiver: missing, duplicated, out of order, unexpected.</summary>
