@@ -55,6 +55,9 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private double _typicalGapSeconds;
     private bool _podDeleted;
     private bool _instanceComplete;
+    private DateTimeOffset _lastNewLinesAt;
+    private int _quietReopens;
+    private int _reopens;
     private LogStreamStatistics _reported;
 
     // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
@@ -100,7 +103,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     }
 
     /// <summary>One tail, for the <c>/debug/streams</c> endpoint.</summary>
-    public sealed record TailStatus(string Namespace, string Pod, string Container, int Instance, string State, string Mode, StreamPosition Position, DateTimeOffset? LastLineAt, long Credit);
+    public sealed record TailStatus(string Namespace, string Pod, string Container, int Instance, string State, string Mode, StreamPosition Position, DateTimeOffset? LastLineAt, long Credit, int Reopens);
 
     private enum ReadMode
     {
@@ -235,7 +238,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(GraceTimer, GraceOver.Instance, _ctx.Settings.DeletedPodGrace);
         });
         Receive<GraceOver>(_ => Context.Stop(Self));
-        Receive<GetStatus>(_ => Sender.Tell(new TailStatus(_namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position, _lastDataAt == default ? null : _lastDataAt, _credit)));
+        Receive<GetStatus>(_ => Sender.Tell(new TailStatus(_namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position, _lastNewLinesAt == default ? null : _lastNewLinesAt, _credit, _reopens)));
         ReceiveAny(_ => { }); // stale results of streams already replaced (older generations) end here
     }
 
@@ -416,10 +419,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         var chunk = read.Chunk;
-        var now = _time.GetUtcNow();
-        var gap = (now - _lastDataAt).TotalSeconds;
-        _typicalGapSeconds = _typicalGapSeconds == 0 ? gap : (0.8 * _typicalGapSeconds) + (0.2 * gap);
-        _lastDataAt = now;
+        _lastDataAt = _time.GetUtcNow();
         _failures = 0;
         ReportReaderStatistics();
 
@@ -492,6 +492,19 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
         _credit -= chunk.ByteCount;
         _ctx.Batcher.Tell(new Batcher.Append(_stream, entries, entries.Length, chunk.ByteCount, positionAfter, newest, chunk), Self);
+        if (entries.Length > 0)
+        {
+            // New lines: the stream is alive, and they tell how often this container usually writes.
+            var now = _time.GetUtcNow();
+            if (_lastNewLinesAt != default)
+            {
+                var gap = (now - _lastNewLinesAt).TotalSeconds;
+                _typicalGapSeconds = _typicalGapSeconds == 0 ? gap : (0.8 * _typicalGapSeconds) + (0.2 * gap);
+            }
+
+            _lastNewLinesAt = now;
+            _quietReopens = 0;
+        }
     }
 
     /// <summary>The check passed: the held lines were acknowledged before; they are dropped.</summary>
@@ -589,8 +602,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         var silentFor = _time.GetUtcNow() - _lastDataAt;
-        var limit = TimeSpan.FromSeconds(Math.Max(_ctx.Settings.SilenceFloor.TotalSeconds, _ctx.Settings.SilenceFactor * _typicalGapSeconds));
-        if (silentFor > limit && _credit > 0)
+        if (silentFor > SilenceLimit() && _credit > 0)
         {
             if (_skipRemaining > 0)
             {
@@ -600,13 +612,28 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             }
 
             // Before Kubernetes 1.29 a follow stream stops delivering after the kubelet rotates the file.
+            _quietReopens++;
             Reconnect("silent", immediately: true);
         }
+    }
+
+    /// <summary>
+    /// How long the stream may stay silent before it is taken for stalled: <c>silence-factor</c> times the
+    /// container's usual gap between lines, at least <c>silence-floor</c>, doubled after each reopen that
+    /// brought nothing new (a container that went quiet is not reopened every few seconds for ever), and
+    /// never beyond <c>max-stream-age</c>, which reopens every stream anyway.
+    /// </summary>
+    private TimeSpan SilenceLimit()
+    {
+        var settings = _ctx.Settings;
+        var seconds = Math.Max(settings.SilenceFloor.TotalSeconds, settings.SilenceFactor * _typicalGapSeconds) * Math.Pow(2, Math.Min(_quietReopens, 20));
+        return TimeSpan.FromSeconds(Math.Min(seconds, settings.MaxStreamAge.TotalSeconds));
     }
 
     private void Reconnect(string reason, bool immediately)
     {
         CloseReader();
+        _reopens++;
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
         LogReopen(Context.Log, _namespace, _podName, _container, reason, _position.SinceSecond, _position.Skip);
         if (immediately)

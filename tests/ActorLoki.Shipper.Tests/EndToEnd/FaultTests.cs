@@ -148,6 +148,22 @@ public sealed class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_container_that_went_quiet_is_reopened_less_and_less_often()
+    {
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["tail.silence-floor"] = "500ms" });
+        var scenario = Steady(h, pods: 1, rate: 100);
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        ShouldBeExactlyOnce(await h.WaitForDeliveryAsync(DeliveryTimeout));
+
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        var tail = (await h.Shipper!.GetStreamsAsync()).Tails.Single();
+        tail.Reopens.Should().BeInRange(2, 5, "silent for 6 s with a 0.5 s floor: reopened after 0.5, 1, 2 s... not 12 times");
+        ShouldBeExactlyOnce(h.Account());
+    }
+
+    [Fact]
     public async Task An_expired_watch_is_relisted_and_pods_created_meanwhile_are_followed()
     {
         await using var h = await ShipperHarness.StartAsync(

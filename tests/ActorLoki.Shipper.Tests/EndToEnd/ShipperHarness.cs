@@ -87,8 +87,19 @@ public sealed class ShipperHarness : IAsyncDisposable
         return result.GetSettingsOrThrow();
     }
 
+    /// <summary>A Kubernetes client of the simulator, for tests that use the API themselves.</summary>
+    public ActorLoki.Kubernetes.KubernetesClient NewKubernetesClient() => new(KubernetesConfiguration());
+
+    private KubernetesClientConfiguration KubernetesConfiguration() => new()
+    {
+        Server = Kube.BaseAddress,
+        Namespace = Namespace,
+        Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
+        Source = "test",
+    };
+
     /// <summary>Starts (or starts again) the shipper on the same positions store.</summary>
-    public ShipperRuntime StartShipper()
+    public ShipperRuntime StartShipper(ActorLoki.Shipper.Discovery.SelfPod? self = null)
     {
         if (Shipper is not null)
         {
@@ -99,14 +110,9 @@ public sealed class ShipperHarness : IAsyncDisposable
         {
             Settings = Settings(),
             LoggerFactory = _loggerFactory,
-            KubernetesConfiguration = new KubernetesClientConfiguration
-            {
-                Server = Kube.BaseAddress,
-                Namespace = Namespace,
-                Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
-                Source = "test",
-            },
+            KubernetesConfiguration = KubernetesConfiguration(),
             PositionsStore = Positions,
+            SelfPod = self,
         });
         return Shipper;
     }
@@ -115,13 +121,18 @@ public sealed class ShipperHarness : IAsyncDisposable
     public async Task<ShipperRuntime> StartShipperAsync(TimeSpan? timeout = null)
     {
         var shipper = StartShipper();
+        await WaitUntilSyncedAsync(timeout);
+        return shipper;
+    }
+
+    public async Task WaitUntilSyncedAsync(TimeSpan? timeout = null)
+    {
+        var shipper = Shipper ?? throw new InvalidOperationException("The shipper is not running.");
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
         while (!(await shipper.GetStatusAsync(cancel.Token)).AllSynced)
         {
             await Task.Delay(20, cancel.Token);
         }
-
-        return shipper;
     }
 
     /// <summary>SIGTERM: drain, save positions, stop.</summary>
