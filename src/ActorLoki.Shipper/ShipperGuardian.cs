@@ -35,6 +35,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
         ReceiveAsync<GetStatus>(OnGetStatusAsync);
         ReceiveAsync<GetStreams>(OnGetStreamsAsync);
         Receive<GetPositionsKeeper>(_ => Sender.Tell(_positions));
+        Receive<GetChild>(get => Sender.Tell(Context.Child(get.Name)));
     }
 
     public static Props Props(ShipperComponents components) => Actors.Props.Create(() => new ShipperGuardian(components));
@@ -62,6 +63,9 @@ public sealed partial class ShipperGuardian : ReceiveActor
     }
 
     public sealed record Streams(IReadOnlyList<ContainerTail.TailStatus> Tails);
+
+    /// <summary>Answers with the child of that name (e.g. <c>ns-dev1</c>), or Nobody.</summary>
+    public sealed record GetChild(string Name);
 
     public sealed record GetPositionsKeeper
     {
@@ -122,7 +126,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
             await _batcher.Ask<Batcher.Drained>(Batcher.Drain.Instance, Remaining(time, started, deadline));
             drained = true;
         }
-        catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
             // The deadline passed with lines still unacknowledged: their positions were not saved, so the
             // next start reads them again. Nothing is lost.
@@ -135,7 +139,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
             var flushed = await _positions.Ask<PositionsKeeper.Flushed>(PositionsKeeper.Flush.Instance, remaining > TimeSpan.FromSeconds(2) ? remaining : TimeSpan.FromSeconds(2));
             saved = flushed.Error is null;
         }
-        catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
         }
 
@@ -160,7 +164,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
         {
             batcher = await _batcher.Ask<Batcher.BatcherStatus>(Batcher.GetStatus.Instance, timeout);
         }
-        catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
         }
 
@@ -181,7 +185,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
                 {
                     return await t.Ask<ContainerTail.TailStatus>(ContainerTail.GetStatus.Instance, timeout);
                 }
-                catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+                catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
                 {
                     return null; // stopped meanwhile
                 }

@@ -157,7 +157,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
             {
                 report = await Guardian.Ask<ShipperGuardian.ShutdownReport>(new ShipperGuardian.Shutdown(drain), drain + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TimeoutException or TaskCanceledException)
+            catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
             {
                 // The system did not answer in time (or is already gone): positions saved last remain valid.
             }

@@ -20,7 +20,7 @@ public abstract class TestKit : IAsyncLifetime
         var settings = new ActorSystemSettings
         {
             TimeProvider = (TimeProvider?)ManualTime ?? TimeProvider.System,
-            LoggerFactory = output is null ? NullLoggerFactory.Instance : new XunitLoggerFactory(output),
+            LoggerFactory = output is null ? NullLoggerFactory.Instance : new XunitLoggerFactory(output, LogLevel.Debug),
         };
         Sys = ActorSystem.Create(GetType().Name, configure is null ? settings : configure(settings));
         Probe = CreateTestProbe("testActor");
@@ -94,39 +94,6 @@ public abstract class TestKit : IAsyncLifetime
         if (await Task.WhenAny(terminated, Task.Delay(TestKitSettings.DefaultTimeout)) != terminated)
         {
             throw new XunitException($"The actor system did not terminate within {TestKitSettings.DefaultTimeout}.");
-        }
-    }
-
-    private sealed class XunitLoggerFactory(ITestOutputHelper output) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => new XunitLogger(output, categoryName);
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class XunitLogger(ITestOutputHelper output, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            try
-            {
-                output.WriteLine($"{logLevel,-11} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
-            }
-            catch (InvalidOperationException)
-            {
-                // The test has already finished; xunit refuses late output.
-            }
         }
     }
 }

@@ -40,8 +40,21 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         _containers = new NameFilter(selection.IncludeContainers, selection.ExcludeContainers);
 
         Receive<PodEvent>(OnPodEvent);
-        Receive<Synced>(_ => OnSynced());
-        Receive<InformerStopped>(stopped => throw new InvalidOperationException($"the pod informer of {_scope} stopped", stopped.Error));
+        // Results of an informer of an earlier incarnation (before a restart) reach this one: they are ignored.
+        Receive<Synced>(synced =>
+        {
+            if (ReferenceEquals(synced.Informer, _informer))
+            {
+                OnSynced();
+            }
+        });
+        Receive<InformerStopped>(stopped =>
+        {
+            if (ReferenceEquals(stopped.Informer, _informer))
+            {
+                throw new InvalidOperationException($"the pod informer of {_scope} stopped", stopped.Error);
+            }
+        });
         Receive<Terminated>(OnTailTerminated);
         Receive<StopTails>(_ =>
         {
@@ -79,12 +92,9 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
 
     public sealed record Tails(IReadOnlyList<IActorRef> Refs);
 
-    private sealed record Synced
-    {
-        public static readonly Synced Instance = new();
-    }
+    private sealed record Synced(PodInformer Informer);
 
-    private sealed record InformerStopped(Exception? Error);
+    private sealed record InformerStopped(PodInformer Informer, Exception? Error);
 
     protected override void PreStart()
     {
@@ -110,8 +120,8 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         var token = Context.LifetimeToken;
         var informer = _informer;
         Task.Run(() => informer.RunAsync(token), token)
-            .PipeTo(Self, success: () => new InformerStopped(null), failure: e => new InformerStopped(e));
-        informer.WaitForSyncAsync(token).PipeTo(Self, success: () => Synced.Instance);
+            .PipeTo(Self, success: () => new InformerStopped(informer, null), failure: e => new InformerStopped(informer, e));
+        informer.WaitForSyncAsync(token).PipeTo(Self, success: () => new Synced(informer), failure: e => new InformerStopped(informer, e));
         LogWatching(Context.Log, _scope);
     }
 

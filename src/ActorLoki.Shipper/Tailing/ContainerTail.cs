@@ -340,7 +340,6 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             _mode = ReadMode.Drain;
         }
 
-        _generation++;
         _openedAt = _position;
         _cursor = new StreamCursor(_position);
         _skipRemaining = _position.Skip;
@@ -756,6 +755,14 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Stream generations are unique in the process, not per actor: results piped to this actor by an
+    /// earlier incarnation (before a restart) can never pass for the current stream's.
+    /// </summary>
+    private static int NextGeneration() => Interlocked.Increment(ref s_generations);
+
+    private static int s_generations;
+
     private ContainerStatus? Status(Pod pod) =>
         pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == _container)
         ?? pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == _container);
@@ -819,7 +826,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
         // A read still pending belongs to the closed stream; its result is recognised by its generation.
         _readPending = false;
-        _generation++;
+        _generation = NextGeneration();
     }
 
     private static string Describe(Exception error) => error switch

@@ -38,6 +38,8 @@ public static class ActorLokiCli
         root.Add(demo);
 
         root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
+        RunCommand.MakeDefault(root, output, error, HoconEnvironment.Process);
 
         return root;
     }

@@ -62,7 +62,7 @@ public static class ConfigCommand
         return validate;
     }
 
-    private static void WriteProblems(TextWriter writer, ConfigurationLoadResult result)
+    internal static void WriteProblems(TextWriter writer, ConfigurationLoadResult result)
     {
         foreach (var problem in result.Errors.Concat(result.Warnings))
         {

@@ -1,3 +1,4 @@
+using ActorLoki.Actors;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Xunit.Abstractions;
@@ -148,6 +149,24 @@ public sealed class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_namespace_supervisor_that_fails_is_restarted_and_shipping_goes_on()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        var scenario = Steady(h, pods: 2, rate: 100);
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+
+        var supervisor = await h.Shipper!.Guardian.Ask<IActorRef>(new ShipperGuardian.GetChild("ns-" + Ns), TimeSpan.FromSeconds(5));
+        supervisor.Tell(Kill.Instance);
+        await RunAsync(scenario, TimeSpan.FromSeconds(2));
+
+        ShouldBeExactlyOnce(await h.WaitForDeliveryAsync(DeliveryTimeout));
+        var status = await h.Shipper.GetStatusAsync();
+        status.AllSynced.Should().BeTrue("the restarted supervisor listed the pods again and stayed up");
+        status.Namespaces.Single().Tails.Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_container_that_went_quiet_is_reopened_less_and_less_often()
     {
         await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["tail.silence-floor"] = "500ms" });
@@ -271,6 +290,31 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         ShouldBeExactlyOnce(report);
         report.ResentAndDeduplicated.Should().Be(0, "a drained shipper saved exact positions: nothing is sent twice");
+    }
+
+    [Fact]
+    public async Task SIGTERM_while_Loki_is_down_stops_within_the_deadline_saves_positions_and_loses_nothing()
+    {
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["shutdown.drain-deadline"] = "2s" });
+        var scenario = Steady(h, pods: 2, rate: 100);
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        await h.Loki.GoDownAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        var started = DateTimeOffset.UtcNow;
+        var stopped = await h.StopShipperAsync();
+
+        (DateTimeOffset.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(10), "the drain gives up at its deadline");
+        stopped!.Drained.Should().BeFalse("Loki is down");
+        stopped.PositionsSaved.Should().BeTrue("positions of what Loki acknowledged are saved all the same");
+        stopped.BufferedBytesLeft.Should().BeGreaterThan(0);
+
+        await h.Loki.ComeUpAsync();
+        await h.StartShipperAsync();
+        await RunAsync(scenario, TimeSpan.FromSeconds(1));
+        ShouldBeExactlyOnce(await h.WaitForDeliveryAsync(DeliveryTimeout));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using ActorLoki.Shipper.Settings;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Microsoft.Extensions.Logging;
+using ActorLoki.Testing;
 using Xunit.Abstractions;
 
 namespace ActorLoki.Shipper.Tests.EndToEnd;
@@ -29,7 +30,7 @@ public sealed class ShipperHarness : IAsyncDisposable
         Loki = loki;
         _overrides = overrides;
         _output = output;
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(output)).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("ACTORLOKI_TEST_LOG_LEVEL") ?? "Information")));
+        _loggerFactory = new XunitLoggerFactory(output);
     }
 
     public KubernetesSimulator Kube { get; }
@@ -366,39 +367,4 @@ public sealed record DeliveryReport(
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"written {Written}, delivered {Delivered}, missing {Missing}, unreadable {Unreadable}, visible duplicates {VisibleDuplicates}, unexpected {Unexpected}, out of order {OutOfOrder}, re-sent and de-duplicated by Loki {ResentAndDeduplicated}{(MissingExamples.Count > 0 ? "; e.g. " + string.Join(", ", MissingExamples) : "")}");
-}
-
-/// <summary>Shipper logs into the test output (shown when a test fails).</summary>
-internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) => new Logger(output, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(ITestOutputHelper? output, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => output is not null;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            try
-            {
-                output!.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel,-11} {category[(category.LastIndexOf('.') + 1)..]}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}");
-            }
-            catch (InvalidOperationException)
-            {
-                // The test has finished; its output is closed.
-            }
-        }
-    }
 }

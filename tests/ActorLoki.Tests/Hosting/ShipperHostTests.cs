@@ -1,0 +1,141 @@
+using System.Net;
+using ActorLoki.Hosting;
+using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Shipper.Positions;
+using ActorLoki.Shipper.Settings;
+using ActorLoki.Simulator.Kubernetes;
+using ActorLoki.Simulator.Loki;
+using ActorLoki.Tests.Metrics;
+using ActorLoki.Testing;
+using Xunit.Abstractions;
+
+namespace ActorLoki.Tests.Hosting;
+
+public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Ns = "shop";
+    private KubernetesSimulator _kube = null!;
+    private LokiReceiver _loki = null!;
+
+    public async Task InitializeAsync()
+    {
+        _kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = Ns });
+        _loki = await LokiReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _loki.DisposeAsync();
+        await _kube.DisposeAsync();
+    }
+
+    private ShipperHost CreateHost(params (string Key, string Value)[] overrides)
+    {
+        var settings = ActorLokiConfiguration.Load(new ConfigurationSources
+        {
+            CommandLine =
+            [
+                new("actorloki.kubernetes.namespaces", $"[{Ns}]"),
+                new("actorloki.loki.url", _loki.PushUrl.ToString()),
+                new("actorloki.loki.batch.max-wait", "100ms"),
+                new("actorloki.positions.store", "memory"),
+                new("actorloki.http.host", "127.0.0.1"),
+                new("actorloki.http.port", "0"),
+                .. overrides.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value)),
+            ],
+        }).GetSettingsOrThrow();
+        return ShipperHost.Create(settings, new XunitLoggerFactory(output), options => options with
+        {
+            KubernetesConfiguration = new KubernetesClientConfiguration
+            {
+                Server = _kube.BaseAddress,
+                Namespace = Ns,
+                Credentials = KubernetesCredentials.Token(_kube.Tokens.Current),
+            },
+            PositionsStore = new MemoryPositionsStore(),
+        });
+    }
+
+    private static async Task<string> GetEventuallyAsync(HttpClient http, string path, HttpStatusCode expected, string? containing = null)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var response = await http.GetAsync(path, cancel.Token);
+            var body = await response.Content.ReadAsStringAsync(cancel.Token);
+            if (response.StatusCode == expected && (containing is null || body.Contains(containing, StringComparison.Ordinal)))
+            {
+                return body;
+            }
+
+            await Task.Delay(50, cancel.Token);
+        }
+    }
+
+    [Fact]
+    public async Task The_host_ships_lines_serves_health_readiness_metrics_and_debug_and_drains_on_stop()
+    {
+        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns, Labels = new Dictionary<string, string> { ["app"] = "web" } });
+        await using var host = CreateHost();
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.EndpointAddress };
+
+        (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await GetEventuallyAsync(http, "/readyz", HttpStatusCode.OK);
+        for (var i = 0; i < 50; i++)
+        {
+            _kube.Cluster.WriteLog(Ns, "web-0", "app", $"hello {i}");
+        }
+
+        await _loki.WaitForEntriesAsync(50).WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Loki stores the lines a moment before the batcher hears of it: wait for the acknowledgement.
+        IReadOnlyDictionary<string, PrometheusTextParser.MetricFamily> families;
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (true)
+            {
+                var metrics = await http.GetAsync("/metrics", cancel.Token);
+                metrics.Content.Headers.ContentType!.ToString().Should().Contain("version=0.0.4");
+                families = PrometheusTextParser.Parse(await metrics.Content.ReadAsStringAsync(cancel.Token));
+                if (families.TryGetValue("actorloki_lines_sent_total", out var sent) && sent.Samples.Sum(s => s.Value) >= 50)
+                {
+                    break;
+                }
+
+                await Task.Delay(50, cancel.Token);
+            }
+        }
+
+        families["actorloki_lines_read_total"].Samples.Single(s => s.Labels["namespace"] == Ns).Value.Should().Be(50);
+        families["actorloki_lines_sent_total"].Samples.Sum(s => s.Value).Should().Be(50);
+        families.Should().ContainKeys(
+            "actorloki_bytes_read_total", "actorloki_batches_sent_total", "actorloki_end_to_end_lag_seconds",
+            "actorloki_active_tails", "actorloki_buffered_bytes", "actorloki_push_duration_seconds",
+            "actorloki_mailbox_depth", "actorloki_actors");
+
+        (await http.GetStringAsync("/debug/actors")).Should().Contain("/user/guardian/ns-shop/web-0.app");
+        (await http.GetStringAsync("/debug/streams")).Should().Contain("\"pod\": \"web-0\"");
+
+        await host.StopAsync();
+        host.Service.ExitCode.Should().Be(0);
+        host.Service.Runtime!.WhenTerminated.IsCompleted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Readiness_turns_false_while_Loki_refuses_pushes_and_lines_wait()
+    {
+        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
+        _loki.Faults.Always(LokiFault.Status(401));
+        await using var host = CreateHost(("http.ready-push-window", "200ms"), ("loki.retry.min-backoff", "50ms"), ("loki.retry.max-backoff", "200ms"));
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.EndpointAddress };
+
+        _kube.Cluster.WriteLog(Ns, "web-0", "app", "a line that cannot be pushed yet");
+        await GetEventuallyAsync(http, "/readyz", HttpStatusCode.ServiceUnavailable, containing: "Loki has not accepted a push");
+
+        _loki.Faults.Clear();
+        await GetEventuallyAsync(http, "/readyz", HttpStatusCode.OK);
+        await _loki.WaitForEntriesAsync(1).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+}
