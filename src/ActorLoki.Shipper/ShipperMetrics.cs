@@ -29,8 +29,8 @@ public sealed class ShipperMetrics : IDisposable
         BytesSent = _meter.CreateCounter<long>("actorloki_bytes_sent", "By", "Bytes of log lines acknowledged by Loki.");
         BatchesSent = _meter.CreateCounter<long>("actorloki_batches_sent", description: "Batches acknowledged by Loki.");
         PushRetries = _meter.CreateCounter<long>("actorloki_push_retries", description: "Pushes that failed and will be retried, by reason.");
+        // Same name as the Loki client's counter (which counts what Loki refused): one family, reasons apart.
         LinesDropped = _meter.CreateCounter<long>("actorloki_lines_dropped", description: "Lines that will never reach Loki, by reason.");
-        LinesTruncated = _meter.CreateCounter<long>("actorloki_lines_truncated", description: "Lines over loki.max-line-bytes, truncated before sending.");
         EndToEndLag = _meter.CreateHistogram<double>("actorloki_end_to_end_lag_seconds", "s", "Time from the kubelet's timestamp of a line to Loki's acknowledgement of it.");
         TailReopens = _meter.CreateCounter<long>("actorloki_tail_reopens", description: "Log streams reopened, by reason (error, ended, silent, max_age, restart).");
         InstancesUnseen = _meter.CreateCounter<long>("actorloki_container_instances_unseen", description: "Container instances that started and ended between two looks, whose lines could not be read.");
@@ -64,8 +64,6 @@ public sealed class ShipperMetrics : IDisposable
     public Counter<long> PushRetries { get; }
 
     public Counter<long> LinesDropped { get; }
-
-    public Counter<long> LinesTruncated { get; }
 
     public Histogram<double> EndToEndLag { get; }
 

@@ -326,17 +326,9 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             return; // an answer for a batch already settled (a late reply from a replaced pusher)
         }
 
+        // Lines Loki refused (400) or that were truncated are counted by the Loki client, under the same
+        // metric names (actorloki_lines_dropped_total{reason}, actorloki_lines_truncated_total).
         var result = completed.Result;
-        foreach (var (reason, count) in result.Dropped)
-        {
-            _metrics.LinesDropped.Add(count, ShipperMetrics.Reason(DropReasons.Tag(reason)));
-        }
-
-        if (result.Truncated > 0)
-        {
-            _metrics.LinesTruncated.Add(result.Truncated);
-        }
-
         var now = _time.GetUtcNow();
         var sentLines = _inFlight.Batch.EntryCount - result.TotalDropped;
         _metrics.LinesSent.Add(sentLines);

@@ -1,4 +1,5 @@
 using ActorLoki.Actors;
+using ActorLoki.Simulator;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Xunit.Abstractions;

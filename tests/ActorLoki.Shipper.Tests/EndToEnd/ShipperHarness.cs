@@ -2,6 +2,7 @@ using System.Globalization;
 using ActorLoki.Kubernetes.Configuration;
 using ActorLoki.Shipper.Positions;
 using ActorLoki.Shipper.Settings;
+using ActorLoki.Simulator;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Microsoft.Extensions.Logging;
@@ -264,74 +265,7 @@ public sealed class ShipperHarness : IAsyncDisposable
     }
 
     /// <summary>Checks every ledger line against the receiver: missing, duplicated, out of order, unexpected.</summary>
-    public DeliveryReport Account()
-    {
-        var received = new Dictionary<(string Ns, string Pod, string Container), List<ReceivedEntry>>();
-        foreach (var stream in Loki.Streams())
-        {
-            var key = (stream.LabelValues.GetValueOrDefault("namespace") ?? "", stream.LabelValues.GetValueOrDefault("pod") ?? "", stream.LabelValues.GetValueOrDefault("container") ?? "");
-            if (!received.TryGetValue(key, out var list))
-            {
-                received[key] = list = [];
-            }
-
-            list.AddRange(stream.Entries);
-        }
-
-        var positionOf = new Dictionary<(string, string, string, long, string), int>();
-        foreach (var ((ns, pod, container), entries) in received)
-        {
-            for (var i = 0; i < entries.Count; i++)
-            {
-                positionOf.TryAdd((ns, pod, container, entries[i].TimestampUnixNanos, entries[i].Line), i);
-            }
-        }
-
-        long delivered = 0, missing = 0, unreadable = 0, outOfOrder = 0;
-        var missingExamples = new List<string>();
-        var matched = new HashSet<(string, string, string, long, string)>();
-        var lastIndex = new Dictionary<int, int>();
-        foreach (var line in Cluster.Ledger.Lines())
-        {
-            var key = (line.Stream.Namespace, line.Stream.Pod, line.Stream.Container, line.Timestamp, line.Text);
-            if (positionOf.TryGetValue(key, out var at))
-            {
-                delivered++;
-                matched.Add(key);
-                if (lastIndex.TryGetValue(line.Stream.Id, out var previous) && at < previous)
-                {
-                    outOfOrder++;
-                }
-
-                lastIndex[line.Stream.Id] = at;
-            }
-            else if (line.State is LedgerLineState.RotatedUnread or LedgerLineState.DeletedUnread or LedgerLineState.CollectedUnread)
-            {
-                unreadable++;
-            }
-            else
-            {
-                missing++;
-                if (missingExamples.Count < 5)
-                {
-                    missingExamples.Add($"{line.Stream.Pod}/{line.Stream.Container}#{line.Stream.Instance} seq={line.Sequence} ({line.State})");
-                }
-            }
-        }
-
-        var totalReceived = received.Values.Sum(l => l.Count);
-        var visibleDuplicates = received.Values.Sum(entries => entries.Count - entries.Select(e => e.Line).Distinct().Count());
-        return new DeliveryReport(
-            Cluster.Ledger.Count,
-            delivered,
-            missing,
-            unreadable,
-            visibleDuplicates,
-            totalReceived - matched.Count,
-            outOfOrder,
-            Loki.Statistics.DuplicatesDropped,
-            missingExamples);
-    }
+    public DeliveryReport Account() => DeliveryAudit.Account(Cluster.Ledger, Loki);
 
     public async ValueTask DisposeAsync()
     {
@@ -345,26 +279,4 @@ public sealed class ShipperHarness : IAsyncDisposable
         await Kube.DisposeAsync();
         _loggerFactory.Dispose();
     }
-}
-
-/// <summary>
-/// The ledger against the receiver. <see cref="Unreadable"/> lines were rotated away or deleted with their
-/// pod before anyone could read them; they are the only lines allowed to be absent.
-/// </summary>
-public sealed record DeliveryReport(
-    long Written,
-    long Delivered,
-    long Missing,
-    long Unreadable,
-    long VisibleDuplicates,
-    long Unexpected,
-    long OutOfOrder,
-    long ResentAndDeduplicated,
-    IReadOnlyList<string> MissingExamples)
-{
-    public bool Complete => Missing == 0 && Delivered + Unreadable == Written;
-
-    public override string ToString() => string.Create(
-        CultureInfo.InvariantCulture,
-        $"written {Written}, delivered {Delivered}, missing {Missing}, unreadable {Unreadable}, visible duplicates {VisibleDuplicates}, unexpected {Unexpected}, out of order {OutOfOrder}, re-sent and de-duplicated by Loki {ResentAndDeduplicated}{(MissingExamples.Count > 0 ? "; e.g. " + string.Join(", ", MissingExamples) : "")}");
 }

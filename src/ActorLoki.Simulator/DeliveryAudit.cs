@@ -1,0 +1,134 @@
+using System.Globalization;
+using ActorLoki.Simulator.Kubernetes;
+using ActorLoki.Simulator.Loki;
+
+namespace ActorLoki.Simulator;
+
+/// <summary>
+/// Accounts for every line the simulated namespace wrote against what the Loki-compatible receiver stored,
+/// the way Loki's canary does: missing, duplicated, out of order, unexpected, and the delay from the
+/// kubelet's timestamp to acceptance. Used by the demo's final table, the end-to-end tests and the benchmark.
+/// </summary>
+public static class DeliveryAudit
+{
+    /// <summary>Compares the ledger with the receiver's streams (matched by namespace, pod, container, timestamp and line).</summary>
+    public static DeliveryReport Account(Ledger ledger, LokiReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(receiver);
+        var received = new Dictionary<(string Ns, string Pod, string Container), List<ReceivedEntry>>();
+        foreach (var stream in receiver.Streams())
+        {
+            var key = (Value(stream, "namespace"), Value(stream, "pod"), Value(stream, "container"));
+            if (!received.TryGetValue(key, out var list))
+            {
+                received[key] = list = [];
+            }
+
+            list.AddRange(stream.Entries);
+        }
+
+        var positionOf = new Dictionary<(string, string, string, long, string), int>();
+        foreach (var ((ns, pod, container), entries) in received)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                positionOf.TryAdd((ns, pod, container, entries[i].TimestampUnixNanos, entries[i].Line), i);
+            }
+        }
+
+        long delivered = 0, missing = 0, unreadable = 0, outOfOrder = 0;
+        var missingExamples = new List<string>();
+        var matched = new HashSet<(string, string, string, long, string)>();
+        var lastIndex = new Dictionary<int, int>();
+        var latencies = new List<double>();
+        foreach (var line in ledger.Lines())
+        {
+            var key = (line.Stream.Namespace, line.Stream.Pod, line.Stream.Container, line.Timestamp, line.Text);
+            if (positionOf.TryGetValue(key, out var at))
+            {
+                delivered++;
+                matched.Add(key);
+                if (lastIndex.TryGetValue(line.Stream.Id, out var previous) && at < previous)
+                {
+                    outOfOrder++;
+                }
+
+                lastIndex[line.Stream.Id] = at;
+                var accepted = received[(line.Stream.Namespace, line.Stream.Pod, line.Stream.Container)][at].AcceptedAt;
+                latencies.Add(((accepted.ToUnixTimeMilliseconds() * 1_000_000.0) - line.Timestamp) / 1e9);
+            }
+            else if (line.State is LedgerLineState.RotatedUnread or LedgerLineState.DeletedUnread or LedgerLineState.CollectedUnread)
+            {
+                unreadable++;
+            }
+            else
+            {
+                missing++;
+                if (missingExamples.Count < 5)
+                {
+                    missingExamples.Add($"{line.Stream.Pod}/{line.Stream.Container}#{line.Stream.Instance} seq={line.Sequence} ({line.State})");
+                }
+            }
+        }
+
+        latencies.Sort();
+        var totalReceived = received.Values.Sum(l => l.Count);
+        var visibleDuplicates = received.Values.Sum(entries => entries.Count - entries.Select(e => e.Line).Distinct(StringComparer.Ordinal).Count());
+        return new DeliveryReport(
+            ledger.Count,
+            delivered,
+            missing,
+            unreadable,
+            visibleDuplicates,
+            totalReceived - matched.Count,
+            outOfOrder,
+            receiver.Statistics.DuplicatesDropped,
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.99),
+            missingExamples);
+    }
+
+    private static string Value(ReceivedStream stream, string label) => stream.LabelValues.GetValueOrDefault(label) ?? string.Empty;
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
+
+/// <summary>
+/// The ledger against the receiver. <see cref="Unreadable"/> lines were rotated away, collected, or deleted
+/// with their pod before anyone could read them; they are the only lines allowed to be absent.
+/// </summary>
+/// <param name="Written">Lines the simulator wrote.</param>
+/// <param name="Delivered">Lines the receiver stored, with their kubelet timestamp.</param>
+/// <param name="Missing">Readable lines the receiver does not have.</param>
+/// <param name="Unreadable">Lines nobody could have read (rotated away, deleted with their pod).</param>
+/// <param name="VisibleDuplicates">Lines stored twice (with different timestamps: Loki would show both).</param>
+/// <param name="Unexpected">Stored entries that match no line written (altered or re-stamped).</param>
+/// <param name="OutOfOrder">Lines stored before a line written earlier in the same container instance.</param>
+/// <param name="ResentAndDeduplicated">Entries sent again with their original timestamp, which the receiver dropped as Loki does.</param>
+/// <param name="LatencyP50Seconds">Median time from the kubelet's timestamp to acceptance by the receiver.</param>
+/// <param name="LatencyP99Seconds">99th percentile of the same.</param>
+public sealed record DeliveryReport(
+    long Written,
+    long Delivered,
+    long Missing,
+    long Unreadable,
+    long VisibleDuplicates,
+    long Unexpected,
+    long OutOfOrder,
+    long ResentAndDeduplicated,
+    double LatencyP50Seconds,
+    double LatencyP99Seconds,
+    IReadOnlyList<string> MissingExamples)
+{
+    /// <summary>Every readable line is delivered.</summary>
+    public bool Complete => Missing == 0 && Delivered + Unreadable == Written;
+
+    /// <summary>Complete, and nothing duplicated, altered or out of order.</summary>
+    public bool ExactlyOnce => Complete && VisibleDuplicates == 0 && Unexpected == 0 && OutOfOrder == 0;
+
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"written {Written}, delivered {Delivered}, missing {Missing}, unreadable {Unreadable}, visible duplicates {VisibleDuplicates}, unexpected {Unexpected}, out of order {OutOfOrder}, re-sent and de-duplicated by Loki {ResentAndDeduplicated}, latency p50 {LatencyP50Seconds:0.000}s p99 {LatencyP99Seconds:0.000}s{(MissingExamples.Count > 0 ? "; e.g. " + string.Join(", ", MissingExamples) : "")}");
+}
