@@ -83,12 +83,15 @@ public sealed partial class ShipperGuardian : ReceiveActor
         var s = c.Settings;
         var storeTag = s.Positions.Store.ToString().ToLowerInvariant();
         _positions = Context.ActorOf(PositionsKeeper.Props(c.PositionsStore, new PositionsKeeperOptions(s.Positions.SaveInterval, s.Positions.Retention, storeTag), c.Metrics), "positions");
-        var batcherOptions = new BatcherOptions(s.Loki.Batch.MaxBytes, s.Loki.Batch.MaxWait, s.Loki.Batch.MaxLines, s.Loki.Buffer.MaxBytes, s.Loki.Buffer.WhenFull, s.Loki.Retry.MaxRetries);
+        var window = CreditWindow(s);
+        var batcherOptions = new BatcherOptions(
+            s.Loki.Batch.MaxBytes, s.Loki.Batch.MaxWait, s.Loki.Batch.MaxLines, s.Loki.Buffer.MaxBytes, s.Loki.Buffer.WhenFull, s.Loki.Retry.MaxRetries,
+            InitialCredit: Math.Min(16 * 1024, window), CreditWindow: window);
         _batcher = Context.ActorOf(Batcher.Props(batcherOptions, _positions, c.Metrics), "batcher");
         Context.ActorOf(LokiPusher.SupervisedProps(c.Loki, _batcher, s.Loki.Retry.MinBackoff, s.Loki.Retry.MaxBackoff, s.Loki.Retry.RandomFactor), "push");
 
         var labeler = new StreamLabeler(s.Labels, s.ClusterName, new LabelLimits(s.Loki.MaxLabelNames, s.Loki.MaxLabelValueLength));
-        var tail = new TailContext(c.Kubernetes, _batcher, _positions, s.Tail, c.Metrics, InitialCredit(s));
+        var tail = new TailContext(c.Kubernetes, _batcher, _positions, s.Tail, c.Metrics, s.Kubernetes.RequestTimeout);
         var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Context.System.Settings.TimeProvider);
         foreach (var ns in c.Namespaces)
         {
@@ -102,10 +105,10 @@ public sealed partial class ShipperGuardian : ReceiveActor
     }
 
     /// <summary>
-    /// A tail may read this much ahead of the batcher's answer: a few reads' worth, and never so much that
-    /// every tail together could dwarf the buffer budget.
+    /// The credit a reading tail is topped up to: a few reads' worth, small against the budget, which bounds
+    /// all credit together (tails beyond it wait their turn).
     /// </summary>
-    private static long InitialCredit(ActorLokiSettings s) => Math.Clamp(s.Loki.Buffer.MaxBytes / 64, 64 * 1024, 1024 * 1024);
+    private static long CreditWindow(ActorLokiSettings s) => Math.Clamp(s.Loki.Buffer.MaxBytes / 64, 64 * 1024, 1024 * 1024);
 
     private async Task OnShutdownAsync(Shutdown shutdown)
     {
@@ -158,7 +161,18 @@ public sealed partial class ShipperGuardian : ReceiveActor
     {
         var replyTo = Sender;
         var timeout = TimeSpan.FromSeconds(5);
-        var namespaces = await Task.WhenAll(_namespaces.Select(ns => ns.Ask<NamespaceSupervisor.NamespaceStatus>(NamespaceSupervisor.GetStatus.Instance, timeout)));
+        var namespaces = await Task.WhenAll(_namespaces.Select(async ns =>
+        {
+            try
+            {
+                return await ns.Ask<NamespaceSupervisor.NamespaceStatus>(NamespaceSupervisor.GetStatus.Instance, timeout);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
+            {
+                // A supervisor that does not answer (restarting, or stopped for good) is not synced.
+                return new NamespaceSupervisor.NamespaceStatus(ns.Path.Name, false, 0, 0, null);
+            }
+        }));
         Batcher.BatcherStatus? batcher = null;
         try
         {
@@ -178,7 +192,16 @@ public sealed partial class ShipperGuardian : ReceiveActor
         var tails = new List<ContainerTail.TailStatus>();
         foreach (var ns in _namespaces)
         {
-            var refs = await ns.Ask<NamespaceSupervisor.Tails>(NamespaceSupervisor.GetTails.Instance, timeout);
+            NamespaceSupervisor.Tails refs;
+            try
+            {
+                refs = await ns.Ask<NamespaceSupervisor.Tails>(NamespaceSupervisor.GetTails.Instance, timeout);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
+            {
+                continue;
+            }
+
             var statuses = await Task.WhenAll(refs.Refs.Select(async t =>
             {
                 try

@@ -104,10 +104,17 @@ public sealed class ShipperRuntime : IAsyncDisposable
             Throughput = settings.Actors.Throughput,
             DefaultMailboxCapacity = settings.Actors.MailboxCapacity,
             TerminationDeadline = TimeSpan.FromSeconds(10),
+
+            // A failure that escalates to the top (the batcher or the positions keeper failed) is not
+            // restarted in place: the guardian stops, the system ends, and the process exits so that
+            // Kubernetes restarts it from saved positions.
+            GuardianSupervisorStrategy = SupervisorStrategy.StoppingStrategy,
         });
         var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self);
         var guardian = system.ActorOf(ShipperGuardian.Props(components), "guardian");
-        return new ShipperRuntime(system, guardian, kubernetes, loki, metrics, components);
+        var runtime = new ShipperRuntime(system, guardian, kubernetes, loki, metrics, components);
+        system.ActorOf(Props.Create(() => new GuardianWatch(guardian, runtime)), "guardian-watch");
+        return runtime;
     }
 
     /// <summary>The Loki client's options from the <c>actorloki.loki</c> settings.</summary>
@@ -186,6 +193,23 @@ public sealed class ShipperRuntime : IAsyncDisposable
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>Ends the actor system when the guardian stops without being asked to (an unrecoverable failure).</summary>
+    private sealed class GuardianWatch : ReceiveActor
+    {
+        public GuardianWatch(IActorRef guardian, ShipperRuntime runtime)
+        {
+            Context.Watch(guardian);
+            Receive<Terminated>(terminated =>
+            {
+                if (Volatile.Read(ref runtime._stopped) == 0)
+                {
+                    // Not awaited: terminating stops this actor too.
+                    _ = Context.System.Terminate();
+                }
+            });
+        }
+    }
 }
 
 /// <summary>What a <see cref="ShipperRuntime"/> is started with; everything but the settings is optional.</summary>

@@ -38,6 +38,11 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
     private readonly int _maxLineBytes;
     private readonly int _readBytes;
 
+    private const int Idle = 0;
+    private const int Reading = 1;
+    private const int Disposed = 2;
+
+    private int _state;
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -78,6 +83,29 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
     /// </summary>
     public async ValueTask<LogChunk?> ReadChunkAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.CompareExchange(ref _state, Reading, Idle) != Idle)
+        {
+            throw Volatile.Read(ref _state) == Disposed
+                ? new ObjectDisposedException(nameof(LogStreamReader))
+                : new InvalidOperationException("A read is already in progress; a LogStreamReader reads one chunk at a time.");
+        }
+
+        try
+        {
+            return await ReadChunkCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            // Disposed while this read ran: the buffers were left to this read to give back, now that nothing writes into them.
+            if (Interlocked.CompareExchange(ref _state, Idle, Reading) != Reading)
+            {
+                ReturnBuffer();
+            }
+        }
+    }
+
+    private async ValueTask<LogChunk?> ReadChunkCoreAsync(CancellationToken cancellationToken)
+    {
         while (!_eof)
         {
             if (_end == _start && _buffer is not null)
@@ -115,18 +143,25 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Closes the stream. Safe while a read is running (from another thread): that read then fails, and its
+    /// buffers go back to the pool only when it has finished with them.
+    /// </summary>
     public void Dispose()
     {
-        ReturnBuffer();
+        if (Interlocked.Exchange(ref _state, Disposed) == Idle)
+        {
+            ReturnBuffer();
+        }
+
         _stream.Dispose();
         _owner?.Dispose();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        ReturnBuffer();
-        await _stream.DisposeAsync();
-        _owner?.Dispose();
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Makes room for a read of <see cref="_readBytes"/> after the pending bytes.</summary>

@@ -26,6 +26,7 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
     private readonly Dictionary<IActorRef, (string Uid, string Container)> _byRef = [];
     private readonly HashSet<string> _knownPods = new(StringComparer.Ordinal);
     private readonly HashSet<string> _labelWarnings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private PodInformer? _informer;
     private bool _synced;
     private bool _stopping;
@@ -39,7 +40,14 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         _pods = new NameFilter(selection.IncludePods, selection.ExcludePods);
         _containers = new NameFilter(selection.IncludeContainers, selection.ExcludeContainers);
 
-        Receive<PodEvent>(OnPodEvent);
+        // Events of an informer of an earlier incarnation (before a restart) are ignored.
+        Receive<InformerEvent>(e =>
+        {
+            if (ReferenceEquals(e.Informer, _informer))
+            {
+                OnPodEvent(e.Event);
+            }
+        });
         // Results of an informer of an earlier incarnation (before a restart) reach this one: they are ignored.
         Receive<Synced>(synced =>
         {
@@ -96,11 +104,14 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
 
     private sealed record InformerStopped(PodInformer Informer, Exception? Error);
 
+    private sealed record InformerEvent(PodInformer Informer, PodEvent Event);
+
     protected override void PreStart()
     {
         var settings = _ctx.Kubernetes;
         var self = Self;
-        _informer = new PodInformer(
+        PodInformer? created = null;
+        _informer = created = new PodInformer(
             _ctx.Client,
             new PodInformerOptions
             {
@@ -114,7 +125,7 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
             },
             (podEvent, _) =>
             {
-                self.Tell(podEvent);
+                self.Tell(new InformerEvent(created!, podEvent));
                 return ValueTask.CompletedTask;
             });
         var token = Context.LifetimeToken;
@@ -198,6 +209,8 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         {
             _tails.Remove(key);
         }
+
+        _names.Remove(terminated.ActorRef.Path.Name);
     }
 
     private List<IActorRef> TailsOf(string uid) => _tails.Where(t => t.Key.Uid == uid).Select(t => t.Value).ToList();
@@ -235,7 +248,8 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
     {
         var status = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == container)
             ?? pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == container);
-        return status is not null && (status.State?.Running is not null || status.State?.Terminated is not null || status.RestartCount > 0);
+        return status is not null
+            && (status.State?.Running is not null || status.State?.Terminated is not null || status.LastState?.Terminated is not null || status.RestartCount > 0);
     }
 
     private StreamLabels Labels(Pod pod, string container)
@@ -255,7 +269,15 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         var prefix = _namespace is null ? $"{pod.Metadata!.Namespace}." : string.Empty;
         var name = $"{prefix}{pod.Metadata!.Name}.{container}";
         var uid = pod.Metadata.Uid ?? string.Empty;
-        return Context.Child(name).Equals(ActorRefs.Nobody) ? name : $"{name}.{uid[..Math.Min(8, uid.Length)]}";
+        // A stopping child keeps its name until it has terminated: names are freed on Terminated only.
+        var chosen = _names.Contains(name) ? $"{name}.{uid[..Math.Min(8, uid.Length)]}" : name;
+        for (var n = 2; _names.Contains(chosen); n++)
+        {
+            chosen = $"{name}.{uid[..Math.Min(8, uid.Length)]}.{n}";
+        }
+
+        _names.Add(chosen);
+        return chosen;
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -8,17 +8,21 @@ namespace ActorLoki.Shipper.Pipeline;
 
 /// <summary>
 /// Groups the lines of every tail by label set and hands batches to the pusher, keeping each batch until
-/// Loki has acknowledged it. It owns the memory budget: a tail's chunk is paid for with credit, and while
-/// the lines buffered exceed <c>buffer.max-bytes</c> the credit is withheld, so tails stop reading (the
-/// kubelet keeps the file) instead of the shipper dropping or growing.
+/// Loki has acknowledged it. It owns the memory budget: tails read only with credit granted from it, and
+/// while the budget is spent no credit is granted, so tails stop reading (the kubelet keeps the file)
+/// instead of the shipper dropping lines or growing.
 /// </summary>
 /// <remarks>
 /// Invariants, kept by this actor alone:
 /// <list type="bullet">
-/// <item>A label set has at most one batch in flight; lines of one stream reach Loki in the order read.</item>
-/// <item>A position is handed to the <see cref="PositionsKeeper"/> only when Loki acknowledged (or finally
-/// refused) every line before it, and positions of one stream are handed over in order.</item>
-/// <item><see cref="_buffered"/> is the memory of every chunk appended and not yet acknowledged.</item>
+/// <item><see cref="_buffered"/> plus the credit tails hold never exceeds <c>buffer.max-bytes</c> through a
+/// grant; a tail may overshoot its credit by at most one read (a chunk), so memory stays below the budget
+/// plus one read per busy tail.</item>
+/// <item>A label set has at most one batch in flight, and lines of one label set go in the order appended.</item>
+/// <item>A stream's position reaches the <see cref="PositionsKeeper"/> only when every chunk of that stream
+/// appended before it is settled (acknowledged by Loki, refused for good, or dropped by policy), so a
+/// saved position never skips an unsettled line and never moves backwards — even when a relabelled pod's
+/// chunks sit under two label sets.</item>
 /// <item>One batch is in flight at a time; a restarted pusher is given the same batch again, from where
 /// the failed attempt stopped (the client's resume cursor), so acknowledged requests are not re-sent.</item>
 /// </list>
@@ -36,15 +40,20 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     // Streams whose pending lines became non-empty, in that order: the head is the next to fall due.
     private readonly Queue<(StreamBuffer Stream, long Generation)> _dueOrder = new();
     private readonly HashSet<StreamBuffer> _ready = [];
-    private readonly Queue<(IActorRef Tail, long Bytes)> _withheldCredit = new();
+
+    // Credit: what each registered tail holds (may go below zero by one read), and tails waiting for more.
+    private readonly Dictionary<IActorRef, long> _balances = [];
+    private readonly LinkedList<IActorRef> _starved = new();
+    private readonly Dictionary<StreamKey, KeyProgress> _progress = [];
+    private readonly List<IActorRef> _drainRequesters = [];
 
     private long _buffered;
+    private long _held;
     private long _nextBatchId = 1;
     private InFlight? _inFlight;
     private IActorRef? _pusher;
     private bool _pusherWaiting;
     private DateTimeOffset? _flushTimerAt;
-    private IActorRef? _drainRequester;
 
     public Batcher(BatcherOptions options, IActorRef positions, ShipperMetrics metrics)
     {
@@ -53,6 +62,8 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         _metrics = metrics;
         _time = Context.System.Settings.TimeProvider;
 
+        Receive<RegisterTail>(_ => OnRegister());
+        Receive<UnregisterTail>(_ => OnUnregister(Sender));
         Receive<Append>(OnAppend);
         Receive<RequestWork>(OnRequestWork);
         Receive<PushCompleted>(OnPushCompleted);
@@ -67,15 +78,27 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     public static Props Props(BatcherOptions options, IActorRef positions, ShipperMetrics metrics) =>
         Actors.Props.Create(() => new Batcher(options, positions, metrics));
 
+    /// <summary>From a tail that starts: it holds no credit yet; the answer is its first <see cref="Credit"/>.</summary>
+    public sealed record RegisterTail
+    {
+        public static readonly RegisterTail Instance = new();
+    }
+
+    /// <summary>From a tail that stops: the credit it holds goes back to the pool.</summary>
+    public sealed record UnregisterTail
+    {
+        public static readonly UnregisterTail Instance = new();
+    }
+
     /// <summary>
     /// A chunk of lines from a tail (the sender), all of one stream, in the order read. The entries' line
     /// bytes live in one buffer of <paramref name="MemoryBytes"/>, owned from now on by the batcher, which
     /// disposes <paramref name="Owner"/> once Loki has the lines; after them the stream's position is
-    /// <paramref name="PositionAfter"/>. The sender is repaid <paramref name="MemoryBytes"/> of credit.
+    /// <paramref name="PositionAfter"/>. The chunk spends <paramref name="MemoryBytes"/> of the sender's credit.
     /// </summary>
     public sealed record Append(StreamInfo Stream, LogEntry[] Entries, int Count, long MemoryBytes, StreamPosition PositionAfter, long NewestTimestamp, IDisposable? Owner = null);
 
-    /// <summary>Credit for a tail to read more: the memory of chunks it appended.</summary>
+    /// <summary>Credit for a tail to read more.</summary>
     public sealed record Credit(long Bytes);
 
     /// <summary>From the pusher: ready to push a batch (a restarted pusher is given the unacknowledged one again).</summary>
@@ -110,19 +133,97 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     }
 
     /// <summary>What the batcher holds now (for the demo, readiness and the debug endpoint).</summary>
-    public sealed record BatcherStatus(long BufferedBytes, int Streams, int PendingLines, bool BatchInFlight, int InFlightAttempts, int TailsWaitingForCredit);
+    public sealed record BatcherStatus(long BufferedBytes, long CreditHeld, int Streams, int PendingLines, bool BatchInFlight, int InFlightAttempts, int TailsWaitingForCredit);
 
     private sealed record FlushDue
     {
         public static readonly FlushDue Instance = new();
     }
 
+    // ---- credit ------------------------------------------------------------------------------------------
+
+    private void OnRegister()
+    {
+        if (!_balances.ContainsKey(Sender))
+        {
+            _balances[Sender] = 0;
+        }
+
+        TopUp(Sender, _options.InitialCredit);
+    }
+
+    private void OnUnregister(IActorRef tail)
+    {
+        if (_balances.Remove(tail, out var balance) && balance > 0)
+        {
+            _held -= balance;
+        }
+
+        _starved.Remove(tail);
+        GrantToStarved();
+    }
+
+    /// <summary>Room left in the budget for new credit.</summary>
+    private long Available => _options.BufferMaxBytes - _buffered - _held;
+
+    /// <summary>
+    /// Brings a tail's credit up to <paramref name="target"/> as far as the budget (and <paramref name="cap"/>)
+    /// allows; a tail left without credit waits its turn.
+    /// </summary>
+    private void TopUp(IActorRef tail, long target, long cap = long.MaxValue)
+    {
+        var balance = _balances.GetValueOrDefault(tail);
+        var wanted = target - balance;
+        var grant = Math.Min(Math.Min(wanted, cap), Math.Max(0, Available));
+        if (grant > 0)
+        {
+            _balances[tail] = balance + grant;
+            _held += Math.Max(0, balance + grant) - Math.Max(0, balance);
+            tail.Tell(new Credit(grant));
+        }
+
+        if (_balances[tail] <= 0 && !_starved.Contains(tail))
+        {
+            _starved.AddLast(tail);
+        }
+    }
+
+    /// <summary>
+    /// Memory was freed: tails waiting for credit are served in turn, each with an equal slice of what is
+    /// free, so that no tail takes it all while others wait.
+    /// </summary>
+    private void GrantToStarved()
+    {
+        for (var turns = _starved.Count; turns > 0 && _starved.First is { } first && Available > 0; turns--)
+        {
+            var tail = first.Value;
+            _starved.RemoveFirst();
+            if (_balances.ContainsKey(tail))
+            {
+                var share = Math.Max(MinimumGrant, Available / (_starved.Count + 1));
+                TopUp(tail, _options.CreditWindow, share);
+            }
+        }
+    }
+
+    /// <summary>Grants smaller than this are not worth a message (and a read).</summary>
+    private const long MinimumGrant = 4 * 1024;
+
+    // ---- appending -----------------------------------------------------------------------------------------
+
     private void OnAppend(Append append)
     {
+        if (_balances.TryGetValue(Sender, out var balance))
+        {
+            var after = balance - append.MemoryBytes;
+            _held += Math.Max(0, after) - Math.Max(0, balance);
+            _balances[Sender] = after;
+        }
+
         if (append.Count == 0)
         {
             append.Owner?.Dispose();
-            Sender.Tell(new Credit(append.MemoryBytes));
+            Repay(Sender);
             return;
         }
 
@@ -141,7 +242,8 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             lineBytes += entry.Line.Length;
         }
 
-        stream.Chunks.Add(new ChunkRecord(append.Stream, append.PositionAfter, append.MemoryBytes, append.NewestTimestamp, append.Owner));
+        var progress = Progress(append.Stream.Key);
+        stream.Chunks.Add(new ChunkRecord(append.Stream, progress.NextSequence++, append.PositionAfter, append.MemoryBytes, append.NewestTimestamp, append.Owner));
         stream.PendingBytes += lineBytes;
         _buffered += append.MemoryBytes;
         _metrics.BufferedBytes = _buffered;
@@ -160,60 +262,61 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             TryDispatch();
         }
 
-        PayOrWithhold(Sender, append.MemoryBytes);
+        Repay(Sender);
     }
 
-    private void PayOrWithhold(IActorRef tail, long bytes)
+    /// <summary>After an append: the tail gets its window back if the budget allows, else drop-oldest makes room or the tail waits.</summary>
+    private void Repay(IActorRef tail)
     {
-        if (_buffered <= _options.BufferMaxBytes && _withheldCredit.Count == 0)
+        if (!_balances.ContainsKey(tail))
         {
-            tail.Tell(new Credit(bytes));
             return;
         }
 
-        if (_options.WhenFull == BufferFullPolicy.DropOldest)
+        if (Available <= 0 && _options.WhenFull == BufferFullPolicy.DropOldest)
         {
             DropOldestPending();
-            if (_buffered <= _options.BufferMaxBytes)
-            {
-                tail.Tell(new Credit(bytes));
-                return;
-            }
         }
 
-        _withheldCredit.Enqueue((tail, bytes));
-    }
-
-    private void ReleaseCredit()
-    {
-        while (_withheldCredit.Count > 0 && _buffered <= _options.BufferMaxBytes)
+        if (_starved.Count > 0)
         {
-            var (tail, bytes) = _withheldCredit.Dequeue();
-            tail.Tell(new Credit(bytes));
+            // Others are waiting: this tail queues behind them rather than taking the freed memory first.
+            if (_balances[tail] <= 0 && !_starved.Contains(tail))
+            {
+                _starved.AddLast(tail);
+            }
+
+            GrantToStarved();
+            return;
         }
+
+        TopUp(tail, _options.CreditWindow);
     }
 
     /// <summary>
     /// The drop-oldest policy: drops the pending lines of the stream waiting longest, as long as the budget
-    /// is exceeded. A stream with a batch in flight keeps its lines (its positions must stay in order), so
-    /// when only such streams hold memory the tails wait as with the block policy.
+    /// is exceeded. A stream with a batch in flight keeps its lines, so when only such streams hold memory
+    /// the tails wait as with the block policy.
     /// </summary>
     private void DropOldestPending()
     {
         foreach (var stream in _streams.Values.Where(s => !s.InFlight && s.Pending.Count > 0).OrderBy(s => s.FirstPendingAt).ToList())
         {
-            if (_buffered <= _options.BufferMaxBytes)
+            if (Available > 0)
             {
                 return;
             }
 
             _metrics.LinesDropped.Add(stream.Pending.Count, ShipperMetrics.Reason("buffer_full"));
             LogDroppedBufferFull(Context.Log, stream.Pending.Count, stream.Labels.Text);
-            Acknowledge(stream.Chunks, acknowledgedAt: null);
+            Settle(stream.Chunks, acknowledgedAt: null);
             stream.ClearPending();
             _ready.Remove(stream);
+            Forget(stream);
         }
     }
+
+    // ---- flushing ---------------------------------------------------------------------------------------------
 
     private void ScheduleFlush()
     {
@@ -263,6 +366,8 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         ScheduleFlush();
     }
 
+    // ---- pushing ------------------------------------------------------------------------------------------------
+
     private void OnRequestWork(RequestWork _)
     {
         var fromNewPusher = !Sender.Equals(_pusher);
@@ -307,7 +412,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             stream.TakePending();
         }
 
-        _ready.Clear();
+        _ready.Clear(); // one batch in flight: every ready stream went into it
         if (streams.Count == 0)
         {
             return;
@@ -330,12 +435,11 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         // metric names (actorloki_lines_dropped_total{reason}, actorloki_lines_truncated_total).
         var result = completed.Result;
         var now = _time.GetUtcNow();
-        var sentLines = _inFlight.Batch.EntryCount - result.TotalDropped;
-        _metrics.LinesSent.Add(sentLines);
+        _metrics.LinesSent.Add(_inFlight.Batch.EntryCount - result.TotalDropped);
         _metrics.BytesSent.Add(_inFlight.Batch.LineBytes);
         _metrics.BatchesSent.Add(1);
         _metrics.LastPushSuccess = now;
-        Settle(now);
+        SettleInFlight(now);
     }
 
     private void OnPushFailed(PushFailed failed)
@@ -345,14 +449,26 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             return;
         }
 
-        _inFlight.Resume = failed.Result.Resume;
-        _metrics.PushRetries.Add(1, ShipperMetrics.Reason(RetryReason(failed.Result)));
+        var result = failed.Result;
+        if (result.Outcome == PushOutcome.ConfigurationError)
+        {
+            // Misconfiguration (401, 403, 404) never uses up retries: nothing is dropped for it.
+            _inFlight.Forgiven++;
+        }
+        else if (IsAfter(result.Resume, _inFlight.Resume))
+        {
+            // Progress was made (some requests of a split batch went through): the count starts again.
+            _inFlight.Forgiven = _inFlight.Attempts;
+        }
+
+        _inFlight.Resume = result.Resume;
+        _metrics.PushRetries.Add(1, ShipperMetrics.Reason(RetryReason(result)));
     }
 
     /// <summary>Past <c>retry.max-retries</c> a batch is dropped and counted; -1 never gives up.</summary>
     private bool GiveUpIfRetriesExhausted()
     {
-        if (_inFlight is null || _options.MaxRetries < 0 || _inFlight.Attempts <= _options.MaxRetries + 1)
+        if (_inFlight is null || _options.MaxRetries < 0 || _inFlight.Attempts - _inFlight.Forgiven <= _options.MaxRetries + 1)
         {
             return false;
         }
@@ -360,16 +476,16 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         var lines = _inFlight.Batch.EntryCount;
         _metrics.LinesDropped.Add(lines, ShipperMetrics.Reason("retries_exhausted"));
         LogGaveUp(Context.Log, _inFlight.Batch.Id, lines, _inFlight.Attempts - 1);
-        Settle(acknowledgedAt: null);
+        SettleInFlight(acknowledgedAt: null);
         return true;
     }
 
     /// <summary>The in-flight batch is done with: positions move on, memory and credit are released.</summary>
-    private void Settle(DateTimeOffset? acknowledgedAt)
+    private void SettleInFlight(DateTimeOffset? acknowledgedAt)
     {
         var inFlight = _inFlight!;
         _inFlight = null;
-        Acknowledge(inFlight.Chunks, acknowledgedAt);
+        Settle(inFlight.Chunks, acknowledgedAt);
         foreach (var stream in inFlight.Streams)
         {
             stream.InFlight = false;
@@ -377,47 +493,90 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             {
                 _ready.Add(stream);
             }
+
+            Forget(stream);
         }
 
-        ReleaseCredit();
+        GrantToStarved();
         TryDispatch();
         CompleteDrainIfEmpty();
     }
 
     private bool IsDue(StreamBuffer stream) =>
-        _drainRequester is not null
+        _drainRequesters.Count > 0
         || stream.PendingBytes >= _options.MaxBytes
         || (_options.MaxLines > 0 && stream.Pending.Count >= _options.MaxLines)
         || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow();
 
-    /// <summary>Hands the chunks' positions to the keeper (the last per stream) and frees their memory.</summary>
-    private void Acknowledge(List<ChunkRecord> chunks, DateTimeOffset? acknowledgedAt)
+    /// <summary>A label set with nothing pending and nothing in flight is forgotten (pods come and go).</summary>
+    private void Forget(StreamBuffer stream)
+    {
+        if (stream.Pending.Count == 0 && !stream.InFlight)
+        {
+            _streams.Remove(stream.Labels);
+        }
+    }
+
+    private KeyProgress Progress(StreamKey key)
+    {
+        if (!_progress.TryGetValue(key, out var progress))
+        {
+            _progress[key] = progress = new KeyProgress();
+        }
+
+        return progress;
+    }
+
+    /// <summary>
+    /// Chunks are settled: their buffers go back to the pool, and each stream's position moves to the newest
+    /// chunk before which every chunk of that stream is settled.
+    /// </summary>
+    private void Settle(List<ChunkRecord> chunks, DateTimeOffset? acknowledgedAt)
     {
         var now = _time.GetUtcNow();
-        var latest = new Dictionary<StreamKey, SavedPosition>();
+        var moved = new Dictionary<StreamKey, SavedPosition>();
         foreach (var chunk in chunks)
         {
             // The lines are in Loki (or will never be sent): their buffer goes back to the pool.
             chunk.Owner?.Dispose();
             _buffered -= chunk.MemoryBytes;
-            latest[chunk.Stream.Key] = new SavedPosition(chunk.Stream.Key, chunk.Stream.Namespace, chunk.Stream.Pod, chunk.PositionAfter, now);
             if (acknowledgedAt is { } at)
             {
                 var lag = (at.ToUnixTimeMilliseconds() * 1_000_000L) - chunk.NewestTimestamp;
                 _metrics.EndToEndLag.Record(Math.Max(0, lag) / 1e9);
             }
+
+            var key = chunk.Stream.Key;
+            var progress = _progress[key];
+            progress.Settled[chunk.Sequence] = new SavedPosition(key, chunk.Stream.Namespace, chunk.Stream.Pod, chunk.PositionAfter, now, null, chunk.Stream.ContainerId);
+            SavedPosition? newest = null;
+            while (progress.Settled.Remove(progress.NextToConfirm, out var confirmed))
+            {
+                newest = confirmed;
+                progress.NextToConfirm++;
+            }
+
+            if (newest is not null)
+            {
+                moved[key] = newest;
+            }
+
+            if (progress.NextToConfirm == progress.NextSequence)
+            {
+                _progress.Remove(key);
+            }
         }
 
         _metrics.BufferedBytes = _buffered;
-        if (latest.Count > 0)
+        if (moved.Count > 0)
         {
-            _positions.Tell(new PositionsKeeper.Acknowledged([.. latest.Values]));
+            _positions.Tell(new PositionsKeeper.Acknowledged([.. moved.Values]));
         }
     }
 
     private void OnDrain()
     {
-        _drainRequester = Sender;
+        _drainRequesters.Add(Sender);
         foreach (var stream in _streams.Values.Where(s => s.Pending.Count > 0))
         {
             _ready.Add(stream);
@@ -429,15 +588,19 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
     private void CompleteDrainIfEmpty()
     {
-        if (_drainRequester is null)
+        if (_drainRequesters.Count == 0)
         {
             return;
         }
 
         if (_inFlight is null && _streams.Values.All(s => s.Pending.Count == 0))
         {
-            _drainRequester.Tell(Drained.Instance);
-            _drainRequester = null;
+            foreach (var requester in _drainRequesters)
+            {
+                requester.Tell(Drained.Instance);
+            }
+
+            _drainRequesters.Clear();
             return;
         }
 
@@ -452,11 +615,14 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
     private BatcherStatus Status() => new(
         _buffered,
+        _held,
         _streams.Count,
         _streams.Values.Sum(s => s.Pending.Count),
         _inFlight is not null,
         _inFlight?.Attempts ?? 0,
-        _withheldCredit.Count);
+        _starved.Count);
+
+    private static bool IsAfter(PushCursor a, PushCursor b) => a.Stream > b.Stream || (a.Stream == b.Stream && a.Entry > b.Entry);
 
     private static string RetryReason(PushResult result) => result switch
     {
@@ -474,8 +640,18 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Buffer full (loki.buffer.when-full = drop-oldest): dropped {Lines} pending lines of {Labels}")]
     private static partial void LogDroppedBufferFull(ILogger logger, int lines, string labels);
 
-    /// <summary>A chunk appended by a tail, remembered until Loki acknowledges it.</summary>
-    private sealed record ChunkRecord(StreamInfo Stream, StreamPosition PositionAfter, long MemoryBytes, long NewestTimestamp, IDisposable? Owner);
+    /// <summary>A chunk appended by a tail, remembered until it is settled; <see cref="Sequence"/> orders the chunks of its stream.</summary>
+    private sealed record ChunkRecord(StreamInfo Stream, long Sequence, StreamPosition PositionAfter, long MemoryBytes, long NewestTimestamp, IDisposable? Owner);
+
+    /// <summary>Which chunks of one stream are settled, so that its position only moves over settled ones.</summary>
+    private sealed class KeyProgress
+    {
+        public long NextSequence { get; set; }
+
+        public long NextToConfirm { get; set; }
+
+        public Dictionary<long, SavedPosition> Settled { get; } = [];
+    }
 
     /// <summary>The lines of one label set that are not yet in a batch.</summary>
     private sealed class StreamBuffer(LabelSet labels)
@@ -498,7 +674,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         /// <summary>Moves the pending lines into a batch: the stream is in flight until it is settled.</summary>
         public void TakePending()
         {
-            Pending = new PushStream(Labels, Math.Max(16, Pending.Count));
+            Pending = new PushStream(Labels);
             Chunks = [];
             PendingBytes = 0;
             InFlight = true;
@@ -525,8 +701,21 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         public PushCursor Resume { get; set; } = PushCursor.Start;
 
         public int Attempts { get; set; } = 1;
+
+        /// <summary>Attempts that do not count towards max-retries (configuration errors, and those before progress).</summary>
+        public int Forgiven { get; set; }
     }
 }
 
 /// <summary>What the <see cref="Batcher"/> needs of the settings.</summary>
-public sealed record BatcherOptions(long MaxBytes, TimeSpan MaxWait, int MaxLines, long BufferMaxBytes, BufferFullPolicy WhenFull, int MaxRetries);
+/// <param name="InitialCredit">Credit a tail gets when it starts (one small read's worth: idle tails hold little).</param>
+/// <param name="CreditWindow">Credit a tail that reads is topped up to after each chunk, as far as the budget allows.</param>
+public sealed record BatcherOptions(
+    long MaxBytes,
+    TimeSpan MaxWait,
+    int MaxLines,
+    long BufferMaxBytes,
+    BufferFullPolicy WhenFull,
+    int MaxRetries,
+    long InitialCredit = 16 * 1024,
+    long CreditWindow = 256 * 1024);

@@ -8,7 +8,7 @@ namespace ActorLoki.Shipper.Pipeline;
 /// carry (structured metadata, shared by every entry), and whose position they advance. A tail makes one
 /// per container instance and sends the same instance with every chunk.
 /// </summary>
-public sealed record StreamInfo(StreamKey Key, string Namespace, string Pod, string Container, LabelSet Labels, StructuredMetadata? Metadata)
+public sealed record StreamInfo(StreamKey Key, string Namespace, string Pod, string Container, LabelSet Labels, StructuredMetadata? Metadata, string? ContainerId = null)
 {
     public override string ToString() => $"{Namespace}/{Pod}/{Container}#{Key.Instance}";
 }

@@ -35,6 +35,7 @@ public static class PositionsDocument
                     Hash = p.Position.LastLineHash.ToString("x16", CultureInfo.InvariantCulture),
                     Updated = p.UpdatedAt,
                     Gone = p.PodGoneAt,
+                    ContainerId = p.ContainerId,
                 })],
         };
         return JsonSerializer.SerializeToUtf8Bytes(document, PositionsJsonContext.Default.Document);
@@ -78,7 +79,8 @@ public static class PositionsDocument
                 e.Pod ?? string.Empty,
                 new StreamPosition(e.Since ?? StreamPosition.FromStart, e.Skip, e.Timestamp, hash),
                 e.Updated,
-                e.Gone));
+                e.Gone,
+                e.ContainerId));
         }
 
         return result;
@@ -116,6 +118,9 @@ public static class PositionsDocument
         public DateTimeOffset Updated { get; set; }
 
         public DateTimeOffset? Gone { get; set; }
+
+        /// <summary>The container runtime's ID of the instance (e.g. containerd://...).</summary>
+        public string? ContainerId { get; set; }
     }
 }
 

@@ -173,19 +173,24 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
     {
         foreach (var position in acknowledged.Positions)
         {
-            _positions[position.Key] = position;
+            // A late acknowledgement does not bring a gone pod back: its retention clock keeps running.
+            var goneAt = _positions.TryGetValue(position.Key, out var existing) ? existing.PodGoneAt : GoneAt(position.Key.PodUid);
+            _positions[position.Key] = position with { PodGoneAt = goneAt };
 
             // Instances of a container are read in order: once a newer one is acknowledged, older ones are done.
-            if (position.Key.Instance > 0)
+            if (existing is null && position.Key.Instance > 0)
             {
-                for (var older = position.Key.Instance - 1; older >= 0 && _positions.Remove(position.Key with { Instance = older }); older--)
+                foreach (var older in _positions.Keys.Where(k => k.PodUid == position.Key.PodUid && k.Container == position.Key.Container && k.Instance < position.Key.Instance).ToList())
                 {
+                    _positions.Remove(older);
                 }
             }
         }
 
         _dirty |= acknowledged.Positions.Count > 0;
     }
+
+    private DateTimeOffset? GoneAt(string podUid) => _positions.Values.FirstOrDefault(p => p.Key.PodUid == podUid && p.PodGoneAt is not null)?.PodGoneAt;
 
     private SavedPosition? Newest(StreamKey key)
     {

@@ -13,22 +13,30 @@ namespace ActorLoki.Shipper.Tailing;
 
 /// <summary>
 /// Follows one container's log through the Kubernetes API and hands its lines, chunk by chunk, to the
-/// batcher. It reads one instance of the container at a time: it resumes from the saved position, drains
-/// the end of an instance that restarted (<c>previous=true</c>) before following the new one from its
-/// start, counts instances that came and went unseen, and reopens its stream when it fails, falls
-/// silent, or gets old. It reads only with credit from the batcher, so a slow Loki pauses it.
+/// batcher. It reads one instance of the container at a time — resuming from the saved position, then
+/// reading each newer instance from its start — and knows instances by container ID (see
+/// <see cref="ContainerInstances"/>): an instance that ended is drained to its end (with
+/// <c>previous=true</c> once a newer one exists) before the next is followed; instances that came and went
+/// unseen are counted. A stream that fails, falls silent or gets old is reopened; a tail reads only with
+/// credit from the batcher, so a slow Loki pauses it.
 /// </summary>
 /// <remarks>
 /// Two positions matter. The batcher reports the <em>acknowledged</em> one to the keeper; the tail keeps the
-/// <em>read</em> one (<see cref="_position"/>, after the last line it appended) and always reopens from it,
-/// so lines in flight are neither lost nor sent twice when a stream is reopened.
+/// <em>read</em> one (<see cref="_position"/>, after the last line it appended) and reopens from it, so lines
+/// in flight are neither lost nor sent twice when a stream is reopened. When a stream is opened at a saved
+/// position, the lines it says were handled are held until the last of them is checked (timestamp and
+/// hash): if the check fails, the held lines are sent after all (Loki drops what it already has).
 /// </remarks>
 public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 {
     private const string ReopenTimer = "reopen";
     private const string SilenceTimer = "silence";
     private const string MaxAgeTimer = "max-age";
+    private const string OpenTimer = "open";
     private const string GraceTimer = "grace";
+    private const string BeginTimer = "begin";
+
+    private static int s_generations;
 
     private readonly TailContext _ctx;
     private readonly string _namespace;
@@ -37,36 +45,41 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private readonly string _container;
     private readonly TimeProvider _time;
 
+    // Results piped by an earlier incarnation of this actor (before a restart) carry another token.
+    private readonly object _incarnation = new();
+
+    // Instances still to read after the current one, in order (an unfinished older one first).
+    private readonly Queue<PlannedRead> _plan = new();
+
+    // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
+    // line is checked. Bounded: the skip covers only the last few seconds before the position.
+    private readonly List<(LogChunk Chunk, int Lines, StreamPosition After)> _held = [];
+
     private Pod _pod;
     private StreamLabels _labels;
-    private StreamInfo _stream = null!;
+    private StreamInfo? _stream;
     private int _instance;
+    private string? _containerId;
     private ReadMode _mode;
     private StreamPosition _position = StreamPosition.Start;
     private StreamCursor? _cursor;
     private long _skipRemaining;
     private StreamPosition _openedAt;
     private LogStreamReader? _reader;
+    private CancellationTokenSource? _streamCancel;
     private int _generation;
     private bool _readPending;
     private long _credit;
     private int _failures;
+    private bool _newLinesSinceOpen;
     private DateTimeOffset _lastDataAt;
-    private double _typicalGapSeconds;
-    private bool _podDeleted;
-    private bool _instanceComplete;
     private DateTimeOffset _lastNewLinesAt;
+    private double _typicalGapSeconds;
     private int _quietReopens;
     private int _reopens;
+    private bool _podDeleted;
+    private bool _idle;
     private LogStreamStatistics _reported;
-
-    // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
-    // line is checked. Bounded: the skip covers only the last few seconds before the position.
-    private readonly List<(LogChunk Chunk, int Lines, StreamPosition After)> _held = [];
-
-    // The instance to follow once the drain of an older one is done (set when starting from a saved
-    // position of an older instance, or from a never-seen previous one).
-    private int? _pendingInstance;
 
     public ContainerTail(TailContext context, Pod pod, string container, StreamLabels labels)
     {
@@ -78,7 +91,6 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _podUid = pod.Metadata?.Uid ?? string.Empty;
         _container = container;
         _time = Context.System.Settings.TimeProvider;
-        _credit = context.InitialCredit;
         Starting();
     }
 
@@ -110,26 +122,30 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         /// <summary>Following the running instance.</summary>
         Follow,
 
-        /// <summary>Reading what is left of an ended instance (previous=true when it restarted), then stopping.</summary>
+        /// <summary>Reading an instance that ended, to its end.</summary>
         Drain,
     }
 
-    private sealed record Begin(int Instance, SavedPosition? Saved);
+    /// <summary>An instance to read: its number, its container ID, and where to start.</summary>
+    private sealed record PlannedRead(int Number, string? ContainerId, StreamPosition Position);
+
+    private sealed record Begin(object Incarnation, SavedPosition? Saved);
+
+    private sealed record BeginFailed(object Incarnation, Exception Error);
 
     private sealed record Opened(int Generation, LogStreamReader Reader);
 
     private sealed record OpenFailed(int Generation, Exception Error);
 
-    private sealed record ChunkRead(int Generation, LogChunk? Chunk);
+    private sealed record ChunkRead(int Generation, LogStreamReader Reader, LogChunk? Chunk);
 
-    private sealed record ReadFailed(int Generation, Exception Error);
+    private sealed record ReadFailed(int Generation, LogStreamReader Reader, Exception Error);
 
-    private sealed record PodFetched(Pod? Pod, Exception? Error);
+    private sealed record PodFetched(object Incarnation, Pod? Pod, Exception? Error);
 
-    private sealed record Reopen(string Reason)
-    {
-        public static readonly Reopen AfterError = new("error");
-    }
+    private sealed record Reopen(string Reason);
+
+    private sealed record OpenTimedOut(int Generation);
 
     private sealed record CheckSilence
     {
@@ -141,20 +157,22 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         public static readonly GraceOver Instance = new();
     }
 
-    private sealed record NewestOf(int Instance);
+    private sealed record AskPosition
+    {
+        public static readonly AskPosition Instance = new();
+    }
 
     protected override void PreStart()
     {
         _ctx.Metrics.ActiveTails.Add(1, ShipperMetrics.Namespace(_namespace));
-        var status = Status(_pod);
-        var instance = status?.RestartCount ?? 0;
-        _ctx.Positions.Ask<PositionsKeeper.Current>(new PositionsKeeper.Get(new StreamKey(_podUid, _container, instance)), null, Context.LifetimeToken)
-            .PipeTo(Self, success: current => new Begin(instance, current.Position), failure: _ => new Begin(instance, null));
+        _ctx.Batcher.Tell(Batcher.RegisterTail.Instance, Self);
+        Self.Tell(AskPosition.Instance);
     }
 
     protected override void PostStop()
     {
         _ctx.Metrics.ActiveTails.Add(-1, ShipperMetrics.Namespace(_namespace));
+        _ctx.Batcher.Tell(Batcher.UnregisterTail.Instance, Self);
         CloseReader();
     }
 
@@ -163,7 +181,14 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     /// <summary>Waiting for the saved position before the first open.</summary>
     private void Starting()
     {
-        Receive<Begin>(OnBegin);
+        Receive<AskPosition>(_ => AskForPosition());
+        Receive<Begin>(begin => ReferenceEquals(begin.Incarnation, _incarnation), OnBegin);
+        Receive<BeginFailed>(failed => ReferenceEquals(failed.Incarnation, _incarnation), failed =>
+        {
+            // The keeper is busy loading or saving: ask again rather than start without a position.
+            LogPositionUnavailable(Context.Log, failed.Error, _namespace, _podName, _container);
+            Timers.StartSingleTimer(BeginTimer, AskPosition.Instance, TimeSpan.FromSeconds(1));
+        });
         CommonHandlers();
     }
 
@@ -172,6 +197,11 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     {
         Receive<Opened>(OnOpened);
         Receive<OpenFailed>(OnOpenFailed);
+        Receive<OpenTimedOut>(timedOut => timedOut.Generation == _generation && _reader is null, _ =>
+        {
+            LogOpenTimedOut(Context.Log, _namespace, _podName, _container, _ctx.OpenTimeout);
+            Reconnect("open_timeout", immediately: false);
+        });
         Receive<ChunkRead>(OnChunkRead);
         Receive<ReadFailed>(OnReadFailed);
         Receive<Batcher.Credit>(credit =>
@@ -190,10 +220,10 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         CommonHandlers();
     }
 
-    /// <summary>The stream ended; the pod is being looked at to learn why.</summary>
+    /// <summary>A follow stream ended; the pod is being looked at to learn why.</summary>
     private void Deciding()
     {
-        Receive<PodFetched>(OnPodFetched);
+        Receive<PodFetched>(fetched => ReferenceEquals(fetched.Incarnation, _incarnation), OnPodFetched);
         CommonHandlers();
     }
 
@@ -203,11 +233,12 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         Receive<Reopen>(_ => Open());
         Receive<PodUpdated>(updated =>
         {
-            var wasRunning = IsRunningOrEnded(Status(_pod));
+            var before = ContainerInstances.Of(Status(_pod));
             OnPodUpdated(updated);
-            if (!wasRunning && IsRunningOrEnded(Status(_pod)))
+            var after = ContainerInstances.Of(Status(_pod));
+            if (before.Read(_containerId, _instance) != after.Read(_containerId, _instance))
             {
-                // The container we were waiting for has started: no need to wait out the back-off.
+                // The instance started, ended or became `previous`: no need to wait out the back-off.
                 Timers.Cancel(ReopenTimer);
                 Open();
             }
@@ -215,10 +246,19 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         CommonHandlers();
     }
 
-    /// <summary>The instance ended and was read to its end; waiting for the container to start again.</summary>
+    /// <summary>The newest instance was read to its end; waiting for the container to start again.</summary>
     private void Idle()
     {
-        Receive<NewestOf>(newest => AdvanceTo(newest.Instance));
+        Receive<PodUpdated>(updated =>
+        {
+            OnPodUpdated(updated);
+            var view = ContainerInstances.Of(Status(_pod));
+            if ((_stream is null || !view.IsNewest(_containerId, _instance)) && view.NewestStarted)
+            {
+                _idle = false;
+                Advance();
+            }
+        });
         CommonHandlers();
     }
 
@@ -229,7 +269,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         Receive<PodDeleted>(_ =>
         {
             _podDeleted = true;
-            if (_instanceComplete)
+            if (_idle)
             {
                 Context.Stop(Self);
                 return;
@@ -238,79 +278,78 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(GraceTimer, GraceOver.Instance, _ctx.Settings.DeletedPodGrace);
         });
         Receive<GraceOver>(_ => Context.Stop(Self));
-        Receive<GetStatus>(_ => Sender.Tell(new TailStatus(_namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position, _lastNewLinesAt == default ? null : _lastNewLinesAt, _credit, _reopens)));
-        ReceiveAny(_ => { }); // stale results of streams already replaced (older generations) end here
+        Receive<GetStatus>(_ => Sender.Tell(new TailStatus(
+            _namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position,
+            _lastNewLinesAt == default ? null : _lastNewLinesAt, _credit, _reopens)));
+
+        // Results of streams already replaced (older generations) or of an earlier incarnation end here;
+        // what they hold goes back.
+        Receive<Opened>(stale => stale.Reader.Dispose());
+        Receive<ChunkRead>(stale => Discard(stale.Reader, stale.Chunk));
+        Receive<ReadFailed>(stale => Discard(stale.Reader, null));
+        ReceiveAny(_ => { });
     }
 
-    private string CurrentState => _reader is not null ? "reading" : _instanceComplete ? "idle" : "waiting";
+    private string CurrentState => _reader is not null ? "reading" : _idle ? "idle" : "waiting";
 
-    // ---- starting an instance ------------------------------------------------------------------------
+    // ---- starting ------------------------------------------------------------------------------------------
+
+    private void AskForPosition()
+    {
+        var incarnation = _incarnation;
+        var key = new StreamKey(_podUid, _container, Math.Max(0, Status(_pod)?.RestartCount ?? 0));
+        _ctx.Positions.Ask<PositionsKeeper.Current>(new PositionsKeeper.Get(key), TimeSpan.FromSeconds(30), Context.LifetimeToken)
+            .PipeTo(Self, success: current => new Begin(incarnation, current.Position), failure: e => new BeginFailed(incarnation, e));
+    }
 
     private void OnBegin(Begin begin)
     {
-        var status = Status(_pod);
+        var view = ContainerInstances.Of(Status(_pod));
         var saved = begin.Saved;
-        if (saved is not null && saved.Key.Instance == begin.Instance)
+        if (saved is not null && view.IsNewest(saved.ContainerId, saved.Key.Instance))
         {
-            // Resuming the instance we were reading before a restart of the shipper.
-            StartReading(begin.Instance, ReadMode.Follow, saved.Position);
-            return;
+            // Resuming the instance read before the shipper restarted.
+            Plan(saved.Key.Instance, view.NewestId, saved.Position);
         }
-
-        if (saved is not null && saved.Key.Instance < begin.Instance)
+        else if (saved is not null && view.IsPrevious(saved.ContainerId, saved.Key.Instance))
         {
-            // The shipper stopped while instance saved.Instance was being read; it has since ended.
-            CountUnseen(begin.Instance - 1 - saved.Key.Instance);
-            if (saved.Key.Instance == begin.Instance - 1)
+            // It ended meanwhile, and a newer one started: finish it, then read the newer one.
+            Plan(view.PreviousNumber, view.PreviousId, saved.Position);
+            PlanNewestFromStart(view);
+        }
+        else
+        {
+            if (saved is not null)
             {
-                _pendingInstance = begin.Instance;
-                StartReading(saved.Key.Instance, ReadMode.Drain, saved.Position);
-                return;
+                // Not readable any more: the rest of it, and any instance between it and the first readable one, are lost.
+                var first = view.HasPrevious ? view.PreviousNumber : view.NewestNumber;
+                CountUnseen(Math.Max(1, first - saved.Key.Instance));
             }
 
-            StartPreviousFromStart(begin.Instance, status);
-            return;
+            // Never read (a new container, or a new shipper): what is still readable, from its start.
+            if (view.HasPrevious)
+            {
+                Plan(view.PreviousNumber, view.PreviousId, FirstPosition(view.PreviousStartedAt));
+            }
+
+            PlanNewestFromStart(view);
         }
 
-        // Never read before: a new container, or a new shipper. The previous instance is still readable
-        // (older ones are not, but they ended before ActorLoki knew the container, so they are not counted).
-        if (begin.Instance > 0 && status?.LastState?.Terminated is not null)
-        {
-            StartPreviousFromStart(begin.Instance, status);
-            return;
-        }
-
-        StartReading(begin.Instance, ReadMode.Follow, FirstPosition(status?.State?.Running?.StartedAt ?? status?.State?.Terminated?.StartedAt));
+        StartNext();
     }
 
-    /// <summary>Reads the previous instance (never seen) from its start, then <paramref name="current"/>.</summary>
-    private void StartPreviousFromStart(int current, ContainerStatus? status)
+    private void Plan(int number, string? containerId, StreamPosition position) => _plan.Enqueue(new PlannedRead(number, containerId, position));
+
+    private void PlanNewestFromStart(ContainerInstances view)
     {
-        _pendingInstance = current;
-        StartReading(current - 1, ReadMode.Drain, FirstPosition(status?.LastState?.Terminated?.StartedAt));
+        if (view.NewestStarted)
+        {
+            Plan(view.NewestNumber, view.NewestId, FirstPosition(view.NewestStartedAt));
+        }
     }
 
     /// <summary>
-    /// Goes on to <paramref name="newest"/> once instance <see cref="_instance"/> has been read to its end:
-    /// the next instance is followed from its start; when several restarts happened in between, the
-    /// previous one (the only one the kubelet still has) is read first and the others are counted.
-    /// </summary>
-    private void AdvanceTo(int newest)
-    {
-        _instanceComplete = false;
-        var status = Status(_pod);
-        if (newest > _instance + 1)
-        {
-            CountUnseen(newest - _instance - 2);
-            StartPreviousFromStart(newest, status);
-            return;
-        }
-
-        StartReading(newest, ReadMode.Follow, FirstPosition(status?.State?.Running?.StartedAt ?? status?.State?.Terminated?.StartedAt));
-    }
-
-    /// <summary>
-    /// Where to read a container never read before: its start, but never further back than
+    /// Where to read an instance never read before: its start, but never further back than
     /// <c>tail.max-lookback</c> (Loki would refuse lines that old anyway, and a first start must not
     /// flood it with history).
     /// </summary>
@@ -320,50 +359,126 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         return startedAt is null || startedAt < earliest ? StreamPosition.Since(earliest.ToUnixTimeSeconds()) : StreamPosition.Start;
     }
 
-    private void StartReading(int instance, ReadMode mode, StreamPosition position)
+    /// <summary>Reads the next planned instance, or looks for newer ones when the plan is done.</summary>
+    private void StartNext()
     {
-        _instance = instance;
-        _mode = mode;
-        _position = position;
-        _stream = new StreamInfo(new StreamKey(_podUid, _container, instance), _namespace, _podName, _container, _labels.Labels, _labels.Metadata);
+        if (_plan.TryDequeue(out var next))
+        {
+            StartReading(next);
+            return;
+        }
+
+        Advance();
+    }
+
+    /// <summary>
+    /// Instance <see cref="_instance"/> is read to its end (or is lost): go on to the newer instances the
+    /// kubelet still serves — the previous one (when it is not ours) from its start, then the newest — or
+    /// wait for the next one.
+    /// </summary>
+    private void Advance()
+    {
+        var view = ContainerInstances.Of(Status(_pod));
+        if (_stream is not null && (view.IsNewest(_containerId, _instance) || !view.NewestStarted))
+        {
+            if (_podDeleted)
+            {
+                Context.Stop(Self);
+                return;
+            }
+
+            _idle = true;
+            Become(Idle);
+            return;
+        }
+
+        var previousIsNewer = view.HasPrevious && !view.IsPrevious(_containerId, _instance) && (_stream is null || view.PreviousNumber > _instance);
+        var first = previousIsNewer ? view.PreviousNumber : view.NewestNumber;
+        if (_stream is not null)
+        {
+            CountUnseen(first - _instance - 1);
+        }
+
+        if (previousIsNewer)
+        {
+            Plan(view.PreviousNumber, view.PreviousId, FirstPosition(view.PreviousStartedAt));
+        }
+
+        PlanNewestFromStart(view);
+        if (_plan.Count == 0)
+        {
+            _idle = true;
+            Become(Idle);
+            return;
+        }
+
+        StartNext();
+    }
+
+    private void StartReading(PlannedRead read)
+    {
+        _idle = false;
+        _instance = read.Number;
+        _containerId = read.ContainerId;
+        _position = read.Position;
+        _mode = ReadMode.Follow;
+        _stream = new StreamInfo(new StreamKey(_podUid, _container, read.Number), _namespace, _podName, _container, _labels.Labels, _labels.Metadata, read.ContainerId);
         Open();
     }
 
-    // ---- opening and reading -----------------------------------------------------------------------
+    /// <summary>The instance is read to its end (or no longer readable): the next one, if any.</summary>
+    private void FinishInstance()
+    {
+        CloseReader();
+        StartNext();
+    }
+
+    // ---- opening and reading -----------------------------------------------------------------------------------
 
     private void Open()
     {
         CloseReader();
-        if (_mode == ReadMode.Follow && _instance < CurrentRestartCount())
+        if (_podDeleted)
         {
-            // The instance ended while we were away (a crash loop): what is left of it is `previous`.
-            _mode = ReadMode.Drain;
+            // Logs are opened by pod name: after the pod was deleted, a reopen could read a new pod of the
+            // same name (a StatefulSet's). The stream it had is finished; nothing else is opened.
+            Context.Stop(Self);
+            return;
         }
 
+        var view = ContainerInstances.Of(Status(_pod));
+        if (view.Read(_containerId, _instance) is not { } request)
+        {
+            // No request reads this instance any more (several restarts happened since we looked). If it
+            // was still running when last read, its end may be lost.
+            if (_mode == ReadMode.Follow && _lastDataAt != default)
+            {
+                CountUnseen(1);
+            }
+
+            FinishInstance();
+            return;
+        }
+
+        _mode = request.Follow ? ReadMode.Follow : ReadMode.Drain;
         _openedAt = _position;
         _cursor = new StreamCursor(_position);
         _skipRemaining = _position.Skip;
+        _newLinesSinceOpen = false;
         var generation = _generation;
         var options = new LogOptions
         {
             Container = _container,
-            Follow = _mode == ReadMode.Follow,
+            Follow = request.Follow,
             Timestamps = true,
             SinceTime = _position.SinceTime,
-            Previous = _mode == ReadMode.Drain && _instance < CurrentRestartCount(),
+            Previous = request.Previous,
         };
-        var restartCount = CurrentRestartCount();
-        if (_mode == ReadMode.Drain && _instance < restartCount - 1)
-        {
-            // `previous` now names a newer instance: ours is no longer readable. Its follow stream ended with
-            // the instance, so it was read to its end; the drain was only a check. Go on to the newer ones.
-            FinishDrain();
-            return;
-        }
-
-        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, _position.SinceSecond, _position.Skip, restartCount);
-        _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, Context.LifetimeToken)
+        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, _position.SinceSecond, _position.Skip);
+        _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(Context.LifetimeToken);
+        _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, _streamCancel.Token)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
+        Timers.StartSingleTimer(OpenTimer, new OpenTimedOut(generation), _ctx.OpenTimeout);
         Become(Reading);
     }
 
@@ -375,15 +490,16 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             return;
         }
 
+        Timers.Cancel(OpenTimer);
         _reader = opened.Reader;
         _reported = default;
         _lastDataAt = _time.GetUtcNow();
         if (_mode == ReadMode.Follow)
         {
             Timers.StartSingleTimer(MaxAgeTimer, new Reopen("max_age"), _ctx.Settings.MaxStreamAge);
-            Timers.StartPeriodicTimer(SilenceTimer, CheckSilence.Instance, SilenceCheckInterval);
         }
 
+        Timers.StartPeriodicTimer(SilenceTimer, CheckSilence.Instance, SilenceCheckInterval);
         ReadNext();
     }
 
@@ -391,22 +507,22 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     private void ReadNext()
     {
-        if (_reader is null || _readPending || _credit <= 0)
+        if (_reader is not { } reader || _readPending || _credit <= 0)
         {
             return;
         }
 
         _readPending = true;
         var generation = _generation;
-        _reader.ReadChunkAsync(Context.LifetimeToken)
-            .PipeTo(Self, success: chunk => new ChunkRead(generation, chunk), failure: e => new ReadFailed(generation, e));
+        reader.ReadChunkAsync(_streamCancel!.Token)
+            .PipeTo(Self, success: chunk => new ChunkRead(generation, reader, chunk), failure: e => new ReadFailed(generation, reader, e));
     }
 
     private void OnChunkRead(ChunkRead read)
     {
         if (read.Generation != _generation)
         {
-            read.Chunk?.Dispose();
+            Discard(read.Reader, read.Chunk);
             return;
         }
 
@@ -423,10 +539,11 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         ReportReaderStatistics();
 
         var lines = chunk.Lines;
-        if (lines.Length > 0 && (lines[^1].Flags & LogLineFlags.Unterminated) != 0)
+        if (lines.Length > 0 && (lines[^1].Flags & LogLineFlags.Unterminated) != 0 && _mode == ReadMode.Follow)
         {
-            // The stream was cut in the middle of its last line: that piece is neither sent nor counted, so
-            // the reopen (from the position before it) reads the whole line.
+            // A follow stream cut in the middle of its last line: that piece is neither sent nor counted, so
+            // the reopen (from the position before it) reads the whole line. A drain's end is final: its
+            // last line is kept, newline or not.
             lines = lines[..^1];
         }
 
@@ -490,7 +607,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         _credit -= chunk.ByteCount;
-        _ctx.Batcher.Tell(new Batcher.Append(_stream, entries, entries.Length, chunk.ByteCount, positionAfter, newest, chunk), Self);
+        _ctx.Batcher.Tell(new Batcher.Append(_stream!, entries, entries.Length, chunk.ByteCount, positionAfter, newest, chunk), Self);
         if (entries.Length > 0)
         {
             // New lines: the stream is alive, and they tell how often this container usually writes.
@@ -503,6 +620,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
             _lastNewLinesAt = now;
             _quietReopens = 0;
+            _newLinesSinceOpen = true;
         }
     }
 
@@ -543,6 +661,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     {
         if (failed.Generation != _generation)
         {
+            Discard(failed.Reader, null);
             return;
         }
 
@@ -563,6 +682,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             return;
         }
 
+        Timers.Cancel(OpenTimer);
         switch (failed.Error)
         {
             case KubernetesApiException { StatusCode: HttpStatusCode.NotFound }:
@@ -570,10 +690,11 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
                 LogPodGone(Context.Log, _namespace, _podName, _container);
                 Context.Stop(Self);
                 return;
-            case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } when _mode == ReadMode.Drain && _instance < CurrentRestartCount():
-                // The runtime no longer has the previous instance: its remaining lines cannot be read.
+            case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e when _mode == ReadMode.Drain:
+                // The runtime no longer has this instance (a restart in between): what was left is lost.
+                LogOpenRefused(Context.Log, _namespace, _podName, _container, e.Message);
                 CountUnseen(1);
-                FinishDrain();
+                FinishInstance();
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e:
                 // Usually "container is waiting to start": try again when the pod changes or after back-off.
@@ -595,25 +716,32 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
     private void OnCheckSilence()
     {
-        if (_reader is null || _mode != ReadMode.Follow || !IsRunning(Status(_pod), _instance))
+        if (_reader is null || _credit <= 0)
         {
             return;
         }
 
         var silentFor = _time.GetUtcNow() - _lastDataAt;
-        if (silentFor > SilenceLimit() && _credit > 0)
+        if (silentFor <= SilenceLimit())
         {
-            if (_skipRemaining > 0)
-            {
-                // Acknowledged lines come first, at once, when a stream is opened: if they have not all
-                // come, the log no longer has them (rotated), and what was held must be sent after all.
-                OnPositionMismatch();
-            }
-
-            // Before Kubernetes 1.29 a follow stream stops delivering after the kubelet rotates the file.
-            _quietReopens++;
-            Reconnect("silent", immediately: true);
+            return;
         }
+
+        if (_skipRemaining > 0)
+        {
+            // Acknowledged lines come first, at once, when a stream is opened: if they have not all come,
+            // the log no longer has them (rotated), and what was held must be sent after all.
+            OnPositionMismatch();
+        }
+
+        // Before Kubernetes 1.29 a follow stream stops delivering after the kubelet rotates the file; a
+        // drain that stalls is read again from where it stopped.
+        if (_mode == ReadMode.Follow)
+        {
+            _quietReopens++;
+        }
+
+        Reconnect("silent", immediately: true);
     }
 
     /// <summary>
@@ -642,8 +770,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         _failures++;
-        var delay = Backoff(_failures);
-        Timers.StartSingleTimer(ReopenTimer, Reopen.AfterError, delay);
+        Timers.StartSingleTimer(ReopenTimer, new Reopen(reason), Backoff(_failures));
         Become(BackingOff);
     }
 
@@ -656,7 +783,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         return delay * (1 + (Random.Shared.NextDouble() * 0.2));
     }
 
-    // ---- end of a stream -------------------------------------------------------------------------------
+    // ---- end of a stream -------------------------------------------------------------------------------------
 
     private void OnStreamEnded()
     {
@@ -666,19 +793,21 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             OnPositionMismatch();
         }
 
+        var newLines = _newLinesSinceOpen;
         CloseReader();
-
         if (_mode == ReadMode.Drain)
         {
-            FinishDrain();
+            FinishInstance();
             return;
         }
 
         // A follow stream ends when its instance ends, when the pod goes, or when the connection drops.
         // The pod says which.
+        _newLinesSinceOpen = newLines;
         Become(Deciding);
+        var incarnation = _incarnation;
         _ctx.Client.GetPodAsync(_namespace, _podName, Context.LifetimeToken)
-            .PipeTo(Self, success: pod => new PodFetched(pod, null), failure: e => new PodFetched(null, e));
+            .PipeTo(Self, success: pod => new PodFetched(incarnation, pod, null), failure: e => new PodFetched(incarnation, null, e));
     }
 
     private void OnPodFetched(PodFetched fetched)
@@ -697,40 +826,19 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         _pod = fetched.Pod;
-        var status = Status(_pod);
-        if (status is not null && (status.RestartCount > _instance || status.State?.Terminated is not null))
+        var request = ContainerInstances.Of(Status(_pod)).Read(_containerId, _instance);
+        if (request is { Follow: true })
         {
-            // The instance ended: read what is left of it without following, then go on.
-            _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason("restart"));
-            _mode = ReadMode.Drain;
-            Open();
+            // Still running: the connection dropped. Reopen at once if it brought lines, else back off
+            // (a server that keeps ending streams must not be hammered).
+            Reconnect("ended", immediately: _newLinesSinceOpen);
             return;
         }
 
-        Reconnect("ended", immediately: _failures == 0);
-    }
-
-    /// <summary>An ended instance was read to its end: follow the newest one, or wait for it.</summary>
-    private void FinishDrain()
-    {
-        CloseReader();
-        var status = Status(_pod);
-        var next = _pendingInstance ?? status?.RestartCount ?? _instance;
-        _pendingInstance = null;
-        if (next > _instance)
-        {
-            AdvanceTo(next);
-            return;
-        }
-
-        _instanceComplete = true;
-        if (_podDeleted)
-        {
-            Context.Stop(Self);
-            return;
-        }
-
-        Become(Idle);
+        // The instance ended: read what is left of it without following (Open picks previous or not).
+        _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason("instance_ended"));
+        _mode = ReadMode.Drain;
+        Open();
     }
 
     private void OnPodUpdated(PodUpdated updated)
@@ -744,36 +852,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
                 _stream = _stream with { Labels = _labels.Labels, Metadata = _labels.Metadata };
             }
         }
-
-        var restartCount = CurrentRestartCount();
-        if (_instanceComplete && restartCount > _instance && IsRunningOrEnded(Status(_pod)))
-        {
-            // The container started again after we read its last instance to the end.
-            Self.Tell(new NewestOf(restartCount));
-        }
     }
 
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Stream generations are unique in the process, not per actor: results piped to this actor by an
-    /// earlier incarnation (before a restart) can never pass for the current stream's.
-    /// </summary>
-    private static int NextGeneration() => Interlocked.Increment(ref s_generations);
-
-    private static int s_generations;
+    // ---- helpers -----------------------------------------------------------------------------------------------
 
     private ContainerStatus? Status(Pod pod) =>
         pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == _container)
         ?? pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == _container);
-
-    private int CurrentRestartCount() => Status(_pod)?.RestartCount ?? _instance;
-
-    private static bool IsRunning(ContainerStatus? status, int instance) =>
-        status is { State.Running: not null } && status.RestartCount == instance;
-
-    private static bool IsRunningOrEnded(ContainerStatus? status) =>
-        status?.State?.Running is not null || status?.State?.Terminated is not null;
 
     private void CountUnseen(int instances)
     {
@@ -810,10 +895,18 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _reported = now;
     }
 
+    /// <summary>
+    /// Closes the current stream. A read still pending is cancelled; the reader gives its pooled buffers back
+    /// only once that read has finished with them (LogStreamReader.Dispose is safe during a read).
+    /// </summary>
     private void CloseReader()
     {
         Timers.Cancel(MaxAgeTimer);
         Timers.Cancel(SilenceTimer);
+        Timers.Cancel(OpenTimer);
+        _streamCancel?.Cancel();
+        _streamCancel?.Dispose();
+        _streamCancel = null;
         if (_reader is not null)
         {
             ReportReaderStatistics();
@@ -823,10 +916,18 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
 
         // Held lines were not checked yet; the next open skips them again from the same position.
         ReleaseHeld();
-
-        // A read still pending belongs to the closed stream; its result is recognised by its generation.
         _readPending = false;
-        _generation = NextGeneration();
+
+        // Stream generations are unique in the process, not per actor: results piped by an earlier
+        // incarnation (before a restart) can never pass for the current stream's.
+        _generation = Interlocked.Increment(ref s_generations);
+    }
+
+    /// <summary>The result of a read on a stream already closed (and disposed): its chunk goes back.</summary>
+    private static void Discard(LogStreamReader reader, LogChunk? chunk)
+    {
+        _ = reader;
+        chunk?.Dispose();
     }
 
     private static string Describe(Exception error) => error switch
@@ -850,21 +951,28 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Saved position of {Namespace}/{Pod}/{Container} (instance {Instance}) does not match its log; re-sending from that second (Loki drops the duplicates)")]
     private static partial void LogPositionMismatch(ILogger logger, string @namespace, string pod, string container, int instance);
 
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Log of {Namespace}/{Pod}/{Container} cannot be opened: {Message}")]
+    private static partial void LogOpenRefused(ILogger logger, string @namespace, string pod, string container, string message);
+
     [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Reopening the log of {Namespace}/{Pod}/{Container} ({Reason}) from second {Since}, skipping {Skip}")]
     private static partial void LogReopen(ILogger logger, string @namespace, string pod, string container, string reason, long since, long skip);
 
-    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Opening the log of {Namespace}/{Pod}/{Container} instance {Instance} (follow {Follow}, previous {Previous}) from second {Since}, skipping {Skip}; the pod says restart count {RestartCount}")]
-    private static partial void LogOpen(ILogger logger, string @namespace, string pod, string container, int instance, bool follow, bool previous, long since, long skip, int restartCount);
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Opening the log of {Namespace}/{Pod}/{Container} instance {Instance} (follow {Follow}, previous {Previous}) from second {Since}, skipping {Skip}")]
+    private static partial void LogOpen(ILogger logger, string @namespace, string pod, string container, int instance, bool follow, bool previous, long since, long skip);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Log of {Namespace}/{Pod}/{Container} cannot be opened yet: {Message}")]
-    private static partial void LogOpenRefused(ILogger logger, string @namespace, string pod, string container, string message);
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Opening the log of {Namespace}/{Pod}/{Container} took longer than {Timeout}; trying again")]
+    private static partial void LogOpenTimedOut(ILogger logger, string @namespace, string pod, string container, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The position of {Namespace}/{Pod}/{Container} could not be read yet; asking again")]
+    private static partial void LogPositionUnavailable(ILogger logger, Exception error, string @namespace, string pod, string container);
 }
 
 /// <summary>What every tail shares: the API client, the actors it talks to, its settings and metrics.</summary>
+/// <param name="OpenTimeout">How long opening a log stream (until the response starts) may take.</param>
 public sealed record TailContext(
     KubernetesClient Client,
     IActorRef Batcher,
     IActorRef Positions,
     Settings.TailSettings Settings,
     ShipperMetrics Metrics,
-    long InitialCredit);
+    TimeSpan OpenTimeout);

@@ -260,7 +260,8 @@ internal sealed class PodSnapshot : StoredObject
             writer.WriteNumber("restartCount", c.RestartCount);
             writer.WriteString("image", c.Image);
             writer.WriteString("imageID", c.Image + "@sha256:" + new string('0', 64));
-            if (c.ContainerId is not null && c.State != ContainerStateKind.Waiting)
+            // The kubelet keeps the newest instance's ID while it waits in back-off after dying.
+            if (c.ContainerId is not null)
             {
                 writer.WriteString("containerID", c.ContainerId);
             }
@@ -320,7 +321,9 @@ internal sealed class PodSnapshot : StoredObject
                 c.Image,
                 c.State,
                 c.WaitingReason,
-                c.State == ContainerStateKind.Waiting ? c.Instances.Count : Math.Max(0, c.Instances.Count - 1),
+                // As the kubelet reports it: the number of the newest instance, also while it waits in
+                // back-off after dying (its containerID and lastState then name that dead instance).
+                Math.Max(0, c.Instances.Count - 1),
                 current?.ContainerId,
                 current?.StartedAt,
                 current?.FinishedAt,

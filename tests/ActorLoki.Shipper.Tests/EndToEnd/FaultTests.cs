@@ -91,6 +91,62 @@ public sealed class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_crash_looping_container_is_drained_during_back_off_without_a_storm_of_requests()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        h.Cluster.CreatePod(new PodSpecification("worker-0") { Namespace = Ns, Containers = ["app"] });
+        await h.StartShipperAsync();
+
+        for (var crash = 0; crash < 3; crash++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                h.Cluster.WriteLog(Ns, "worker-0", "app", $"crash {crash} line {i}");
+            }
+
+            // The container dies and waits in back-off (CrashLoopBackOff) before its next instance starts.
+            h.Cluster.RestartContainer(Ns, "worker-0", "app", backOff: true);
+            var before = LogRequests(h);
+            await Task.Delay(1500);
+            (LogRequests(h) - before).Should().BeLessThan(8, "a container in back-off is drained once, not reopened in a loop");
+            h.Cluster.StartContainer(Ns, "worker-0", "app");
+        }
+
+        var report = await h.WaitForDeliveryAsync(DeliveryTimeout);
+
+        report.Written.Should().Be(150);
+        ShouldBeExactlyOnce(report);
+    }
+
+    private static int LogRequests(ShipperHarness h) => h.Kube.Faults.Requests.Count(r => r.PathAndQuery.Contains("/log?", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task The_buffer_budget_holds_across_many_busy_containers_while_Loki_is_down()
+    {
+        const long budget = 1024 * 1024;
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string>
+        {
+            ["loki.buffer.max-bytes"] = "1MiB",
+            ["loki.batch.max-bytes"] = "64KiB",
+        });
+        var scenario = Steady(h, pods: 20, rate: 300);
+        await h.StartShipperAsync();
+        await h.Loki.GoDownAsync();
+
+        long peak = 0;
+        await RunAsync(scenario, TimeSpan.FromSeconds(3), async _ =>
+        {
+            peak = Math.Max(peak, h.Shipper!.Metrics.BufferedBytes);
+            await Task.CompletedTask;
+        });
+
+        peak.Should().BeGreaterThan(budget / 2, "the scenario writes far more than the budget");
+        peak.Should().BeLessThanOrEqualTo(budget + (20 * 64 * 1024), "memory stays within the budget plus one read per tail");
+        await h.Loki.ComeUpAsync();
+        ShouldBeExactlyOnce(await h.WaitForDeliveryAsync(DeliveryTimeout));
+    }
+
+    [Fact]
     public async Task Restarts_during_steady_load_lose_nothing()
     {
         await using var h = await ShipperHarness.StartAsync(output);
@@ -316,6 +372,18 @@ public sealed class FaultTests(ITestOutputHelper output)
         await h.StartShipperAsync();
         await RunAsync(scenario, TimeSpan.FromSeconds(1));
         ShouldBeExactlyOnce(await h.WaitForDeliveryAsync(DeliveryTimeout));
+    }
+
+    [Fact]
+    public async Task A_failure_the_shipper_cannot_recover_from_in_place_ends_the_actor_system()
+    {
+        await using var h = await ShipperHarness.StartAsync(output);
+        await h.StartShipperAsync();
+        var batcher = await h.Shipper!.Guardian.Ask<IActorRef>(new ShipperGuardian.GetChild("batcher"), TimeSpan.FromSeconds(5));
+
+        batcher.Tell(Kill.Instance);
+
+        await h.Shipper.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -80,6 +80,8 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var (batcher, positions) = StartPipeline(Options());
         var a = Stream("a");
         var b = Stream("b");
+        batcher.Tell(Batcher.RegisterTail.Instance, TestActor);
+        var initial = await ExpectMsgAsync<Batcher.Credit>();
 
         for (var i = 0; i < 10; i++)
         {
@@ -106,7 +108,8 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         });
 
         var credits = await Probe.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
-        credits.Should().HaveCount(20, "every chunk is paid back while under budget (all were paid before Loki acknowledged them)");
+        var spent = Enumerable.Range(0, 10).Sum(i => Chunk(a, i * 50, 50).MemoryBytes + Chunk(b, i * 20, 20).MemoryBytes);
+        (initial.Bytes + credits.Sum(c => c.Bytes) - spent).Should().Be(Options().CreditWindow, "under budget, a reading tail is topped up to its window after every chunk");
     }
 
     [Fact]
@@ -147,25 +150,35 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     }
 
     [Fact]
-    public async Task Credit_is_withheld_while_the_buffer_is_over_budget_and_repaid_once_Loki_catches_up()
+    public async Task Credit_never_exceeds_the_budget_is_withheld_while_it_is_spent_and_comes_back_once_Loki_catches_up()
     {
         var chunk = Chunk(Stream("a"), 0, 100);
+        var budget = chunk.MemoryBytes * 3;
         _loki.Faults.Always(LokiFault.Status(503));
-        var (batcher, _) = StartPipeline(Options(budget: chunk.MemoryBytes * 3));
+        var (batcher, _) = StartPipeline(Options(budget: budget));
         var tail = CreateTestProbe("tail");
+        var other = CreateTestProbe("other");
+
+        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        var granted = (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes;
+        granted.Should().BeLessThanOrEqualTo(budget, "credit comes out of the budget");
+        other.Tell(batcher, Batcher.RegisterTail.Instance);
 
         for (var i = 0; i < 5; i++)
         {
             tail.Tell(batcher, Chunk(Stream("a"), i * 100, 100));
         }
 
-        await tail.ExpectMsgAsync<Batcher.Credit>();
-        var paid = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
-        paid.Should().HaveCount(2, "chunks beyond the budget are not paid for");
+        await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+        await other.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        batcher.Tell(Batcher.GetStatus.Instance, TestActor);
+        var status = await ExpectMsgAsync<Batcher.BatcherStatus>();
+        status.CreditHeld.Should().Be(0, "with the budget spent, no tail holds credit");
+        status.TailsWaitingForCredit.Should().Be(2);
 
         _loki.Faults.Clear();
         await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
-        await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
+        await other.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
         await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
@@ -176,14 +189,14 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         _loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options(maxWaitMs: 60_000, budget: (first.MemoryBytes * 2) + 10, whenFull: BufferFullPolicy.DropOldest));
         var tail = CreateTestProbe("tail");
+        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        await tail.ExpectMsgAsync<Batcher.Credit>();
 
         tail.Tell(batcher, first);
         tail.Tell(batcher, Chunk(Stream("b"), 0, 100));
         tail.Tell(batcher, Chunk(Stream("c"), 0, 100));
 
-        await tail.ExpectMsgAsync<Batcher.Credit>();
-        var paid = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
-        paid.Should().HaveCount(2, "with drop-oldest no tail waits");
+        (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes.Should().BeGreaterThan(0, "with drop-oldest the oldest lines make room: no tail waits");
         var dropped = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>();
         dropped.Positions.Single().Key.PodUid.Should().Be("uid-old", "the dropped lines' position moves on: they will never be sent");
     }
@@ -200,6 +213,36 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
 
         await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
         _loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
+    }
+
+    [Fact]
+    public async Task A_relabelled_streams_position_moves_only_over_lines_Loki_has_even_when_its_new_label_set_is_pushed_first()
+    {
+        var (batcher, positions) = StartPipeline(Options(maxBytes: 3_000, maxWaitMs: 60_000));
+        var before = Stream("a");
+        var after = before with { Labels = new LabelSetBuilder(LabelLimits.Default).Set("namespace", "dev1").Set("pod", "a").Set("container", "app").Set("team", "new").Build() };
+
+        batcher.Tell(Chunk(before, 0, 10), TestActor);   // waits for max-wait (a minute) under the old labels
+        batcher.Tell(Chunk(after, 10, 200), TestActor);  // over max-bytes under the new labels: pushed at once
+
+        await _loki.WaitForEntriesAsync(200).WaitAsync(TimeSpan.FromSeconds(10));
+        await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        batcher.Tell(Batcher.Drain.Instance, TestActor);
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        acked.Positions.Single().Position.Skip.Should().Be(210, "the position moves once the older lines are in Loki too");
+    }
+
+    [Fact]
+    public async Task Configuration_errors_never_use_up_max_retries()
+    {
+        _loki.Faults.Next(4, LokiFault.Status(401));
+        var (batcher, _) = StartPipeline(Options(maxRetries: 1));
+
+        batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
+
+        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        _loki.Statistics.RequestsByStatus[401].Should().Be(4);
     }
 
     [Fact]

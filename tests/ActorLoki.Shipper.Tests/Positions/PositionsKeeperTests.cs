@@ -105,6 +105,20 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
     }
 
     [Fact]
+    public async Task A_late_acknowledgement_does_not_bring_a_gone_pod_back()
+    {
+        var store = new MemoryPositionsStore();
+        var keeper = StartKeeper(store);
+        var now = Time.GetUtcNow();
+        keeper.Tell(new PositionsKeeper.Acknowledged([Position("u1", "app", 0, 1, now)]));
+        keeper.Tell(new PositionsKeeper.PodsGone(["u1"], now));
+
+        keeper.Tell(new PositionsKeeper.Acknowledged([Position("u1", "app", 0, 2, now)]));
+
+        (await GetAsync(keeper, new StreamKey("u1", "app", 0)))!.PodGoneAt.Should().Be(now);
+    }
+
+    [Fact]
     public async Task A_pod_listed_again_is_no_longer_gone()
     {
         var store = new MemoryPositionsStore();

@@ -179,7 +179,9 @@ public sealed class ApiServerTests
         var status = pod.GetProperty("status").GetProperty("containerStatuses")[0];
         status.GetProperty("state").GetProperty("waiting").GetProperty("reason").GetString().Should().Be("CrashLoopBackOff");
         status.GetProperty("lastState").GetProperty("terminated").GetProperty("exitCode").GetInt32().Should().Be(2);
-        status.GetProperty("restartCount").GetInt32().Should().Be(1);
+        // As the kubelet reports it: in back-off, restartCount, containerID and lastState all name the dead instance.
+        status.GetProperty("restartCount").GetInt32().Should().Be(0);
+        status.GetProperty("containerID").GetString().Should().Be(status.GetProperty("lastState").GetProperty("terminated").GetProperty("containerID").GetString());
     }
 
     [Fact]
