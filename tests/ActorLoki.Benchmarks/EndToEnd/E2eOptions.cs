@@ -31,6 +31,9 @@ internal sealed record E2eOptions
 
     public int Seed { get; init; } = 7;
 
+    /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCgen0size=0x1000000</c>), for experiments.</summary>
+    public IReadOnlyList<string> Environment { get; init; } = [];
+
     /// <summary>The batch wait the shipper runs with (the latency target is this + 250 ms).</summary>
     public TimeSpan BatchWait => Sets.Select(s => s.Split('=', 2)).Where(p => p.Length == 2 && p[0].EndsWith("loki.batch.max-wait", StringComparison.Ordinal))
         .Select(p => ParseDuration(p[1])).LastOrDefault(TimeSpan.FromSeconds(1));
@@ -56,6 +59,7 @@ internal sealed record E2eOptions
                 "--json" => options with { JsonPath = Value() },
                 "--seed" => options with { Seed = (int)Number() },
                 "--set" => Add(options, sets, Value()),
+                "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };
         }

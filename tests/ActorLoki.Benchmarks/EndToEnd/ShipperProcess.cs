@@ -44,7 +44,7 @@ internal sealed class ShipperProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ShipperProcess> StartAsync(string shipperDll, string configPath, int metricsPort, int? core, TimeSpan maxLifetime, CancellationToken cancellationToken)
+    public static async Task<ShipperProcess> StartAsync(string shipperDll, string configPath, int metricsPort, int? core, TimeSpan maxLifetime, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(core is not null ? "taskset" : "timeout")
         {
@@ -67,7 +67,11 @@ internal sealed class ShipperProcess : IAsyncDisposable
         start.ArgumentList.Add("run");
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(configPath);
-        start.Environment["DOTNET_TieredPGO"] = "1";
+        foreach (var variable in environment)
+        {
+            var (name, value) = variable.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--env {variable}: expected NAME=VALUE");
+            start.Environment[name] = value;
+        }
 
         var launcher = Process.Start(start) ?? throw new InvalidOperationException("Could not start the shipper.");
         try
