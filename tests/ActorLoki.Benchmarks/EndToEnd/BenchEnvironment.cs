@@ -68,7 +68,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(config, text, cancellationToken);
-        Shipper = await ShipperProcess.StartAsync(_shipperDll, config, port, _options.Pin ? 0 : null, maxLifetime, _options.Environment, cancellationToken);
+        Shipper = await ShipperProcess.StartAsync(_shipperDll, config, port, _options.Pin ? 0 : null, maxLifetime, _options.ShipperEnvironment, cancellationToken);
         return Shipper;
     }
 

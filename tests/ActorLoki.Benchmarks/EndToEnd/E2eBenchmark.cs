@@ -11,7 +11,8 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// memory are its own. Every line is accounted for against the simulator's ledger.
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn|soak]
-///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--set KEY=VALUE]... [--json FILE]
+///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
+///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
@@ -51,6 +52,9 @@ public sealed class E2eBenchmark : IBenchmark
 
         Console.WriteLine($"# e2e (ActorLoki {Program.Version}, .NET {Environment.Version}); {Machine()}");
         Console.WriteLine($"shipper: {shipperDll}{(options.Pin ? ", pinned to core 0; simulator and receiver pinned to core 1" : "")}; Kubernetes API over {(options.Tls ? "HTTPS/2" : "HTTP/1.1")}{(options.Sets.Count > 0 ? "; --set " + string.Join(" ", options.Sets) : "")}");
+        Console.WriteLine(options.MemoryLimitMiB > 0
+            ? $"memory: a container limit of {options.MemoryLimitMiB} MiB is emulated (the GC heap limit .NET derives from it, 75%: DOTNET_GCHeapHardLimit); --memory-limit 0 for none"
+            : "memory: no container limit emulated (the GC sizes its young generation from the CPU cache)");
         Console.WriteLine();
 
         var results = new List<E2eResult>();

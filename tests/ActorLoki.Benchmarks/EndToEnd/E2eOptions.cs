@@ -31,6 +31,17 @@ internal sealed record E2eOptions
 
     public int Seed { get; init; } = 7;
 
+    /// <summary>
+    /// The container memory limit to emulate, in MiB (default 256, as deploy/ sets): in a pod, .NET caps its GC
+    /// heap at 75% of the cgroup limit, so the shipper process gets <c>DOTNET_GCHeapHardLimit</c> of that. 0: none.
+    /// </summary>
+    public int MemoryLimitMiB { get; init; } = 256;
+
+    /// <summary>What the shipper process gets: <see cref="Environment"/> and the emulated memory limit.</summary>
+    public IReadOnlyList<string> ShipperEnvironment => MemoryLimitMiB > 0
+        ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}", .. Environment]
+        : Environment;
+
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCgen0size=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 
@@ -59,6 +70,7 @@ internal sealed record E2eOptions
                 "--json" => options with { JsonPath = Value() },
                 "--seed" => options with { Seed = (int)Number() },
                 "--set" => Add(options, sets, Value()),
+                "--memory-limit" => options with { MemoryLimitMiB = (int)Number() },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };
