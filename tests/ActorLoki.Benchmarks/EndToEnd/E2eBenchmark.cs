@@ -50,6 +50,16 @@ public sealed class E2eBenchmark : IBenchmark
             SelfProcess.PinAllThreads(1);
         }
 
+        // SIGTERM (as Ctrl-C) cancels the run, so the shipper child is stopped by the disposals below; if this
+        // process is killed outright, the child's `timeout` ends it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        cancellationToken = stop.Token;
+
         Console.WriteLine($"# e2e (ActorLoki {Program.Version}, .NET {Environment.Version}); {Machine()}");
         Console.WriteLine($"shipper: {shipperDll}{(options.Pin ? ", pinned to core 0; simulator and receiver pinned to core 1" : "")}; Kubernetes API over {(options.Tls ? "HTTPS/2" : "HTTP/1.1")}{(options.Sets.Count > 0 ? "; --set " + string.Join(" ", options.Sets) : "")}");
         Console.WriteLine(options.MemoryLimitMiB > 0

@@ -1,8 +1,8 @@
 using ActorLoki.Shipper.Tests.EndToEnd;
-using ActorLoki.Simulator;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Xunit.Abstractions;
+using static ActorLoki.Shipper.Tests.EndToEnd.EndToEndSteps;
 
 namespace ActorLoki.Shipper.Tests.Reliability;
 
@@ -16,39 +16,6 @@ public sealed class MoreFaultTests(ITestOutputHelper output)
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(40);
     private const string Ns = ShipperHarness.Namespace;
 
-    private static void ShouldBeExactlyOnce(DeliveryReport report, bool unreadableAllowed = false)
-    {
-        report.Missing.Should().Be(0, report.ToString());
-        report.VisibleDuplicates.Should().Be(0, report.ToString());
-        report.Unexpected.Should().Be(0, report.ToString());
-        report.OutOfOrder.Should().Be(0, report.ToString());
-        if (!unreadableAllowed)
-        {
-            report.Unreadable.Should().Be(0, report.ToString());
-        }
-    }
-
-    private static async Task RunAsync(Scenario scenario, TimeSpan duration, Func<int, Task>? during = null)
-    {
-        for (var i = 0; i < (int)(duration.TotalMilliseconds / 100); i++)
-        {
-            scenario.Advance(TimeSpan.FromMilliseconds(100));
-            if (during is not null)
-            {
-                await during(i);
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static Scenario Steady(ShipperHarness h, int pods, double rate)
-    {
-        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = Ns, Pods = pods, LinesPerSecondPerContainer = rate, Seed = 5 });
-        scenario.Start();
-        return scenario;
-    }
-
     [Fact]
     public async Task A_token_rotated_during_a_run_is_read_again_from_its_file_and_nothing_is_lost()
     {
@@ -58,7 +25,7 @@ public sealed class MoreFaultTests(ITestOutputHelper output)
         {
             await File.WriteAllTextAsync(tokenFile, h.Kube.Tokens.Current);
             h.TokenFile = tokenFile;
-            var scenario = Steady(h, pods: 2, rate: 100);
+            var scenario = Steady(h, pods: 2, rate: 100, seed: 5);
             await h.StartShipperAsync();
             await RunAsync(scenario, TimeSpan.FromSeconds(1));
 
@@ -122,7 +89,7 @@ public sealed class MoreFaultTests(ITestOutputHelper output)
     public async Task Loki_holding_pushes_until_they_time_out_delays_lines_but_loses_none()
     {
         await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["loki.timeout"] = "500ms" });
-        var scenario = Steady(h, pods: 2, rate: 100);
+        var scenario = Steady(h, pods: 2, rate: 100, seed: 5);
         await h.StartShipperAsync();
         await RunAsync(scenario, TimeSpan.FromSeconds(1));
 
@@ -138,7 +105,7 @@ public sealed class MoreFaultTests(ITestOutputHelper output)
     public async Task A_pod_watch_gone_silent_is_dropped_and_pods_created_meanwhile_are_followed()
     {
         await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string> { ["kubernetes.watch-silence-limit"] = "1s" });
-        var scenario = Steady(h, pods: 1, rate: 100);
+        var scenario = Steady(h, pods: 1, rate: 100, seed: 5);
         await h.StartShipperAsync();
         await RunAsync(scenario, TimeSpan.FromSeconds(1));
 
