@@ -106,7 +106,7 @@ public sealed class E2eBenchmark : IBenchmark
     /// </summary>
     private static async Task<E2eResult> BurstAsync(E2eOptions options, string shipperDll, CancellationToken cancellationToken)
     {
-        var lines = options.BurstLines ?? (options.Quick ? 600_000 : 3_000_000);
+        var lines = options.BurstLines ?? (options.Quick ? 500_000 : 1_500_000);
         await using var env = await BenchEnvironment.StartAsync(options, shipperDll, rotationBytes: 1L << 30, cancellationToken);
         var scenario = env.NewScenario(new ScenarioOptions { Pods = 20, LineBytes = LineBytes, StackTraceProbability = 0 });
         scenario.Start();
@@ -132,19 +132,13 @@ public sealed class E2eBenchmark : IBenchmark
         var heap = await HeapAsync(shipper, cancellationToken);
         await shipper.StopAsync(TimeSpan.FromSeconds(15));
         var inWindow = env.Loki.Statistics.EntriesAccepted - accepted0;
-        return Complete(env, new E2eResult
+        return Complete(env, Measured("burst", before, after, simulatorCpu, heap) with
         {
-            Scenario = "burst",
             Containers = 20,
             WindowSeconds = window.Elapsed.TotalSeconds,
             LinesWritten = lines,
             LinesInWindow = inWindow,
             LinesPerSecond = inWindow / window.Elapsed.TotalSeconds,
-            ShipperCpuSeconds = after.CpuSeconds - before.CpuSeconds,
-            SimulatorCpuSeconds = simulatorCpu,
-            PeakRssMiB = MiB(after.PeakRssBytes),
-            EndRssMiB = MiB(after.RssBytes),
-            HeapMiB = heap,
             DeliveredInTime = delivered,
             Notes = string.Create(CultureInfo.InvariantCulture, $"backlog of {lines:N0} lines written first ({writeRate:N0} lines/s, one core); simulator+receiver CPU {simulatorCpu:F1} s"),
         });
@@ -229,19 +223,13 @@ public sealed class E2eBenchmark : IBenchmark
         await shipper.StopAsync(TimeSpan.FromSeconds(15));
         var caughtUp = env.LastAcceptanceOfLinesBefore(up) is { } last ? Math.Max(0, (last - up).TotalSeconds) : (double?)null;
         var written = env.Cluster.Ledger.Count;
-        return Complete(env, new E2eResult
+        return Complete(env, Measured("outage", before, after, simulatorCpu, heap) with
         {
-            Scenario = "outage",
             Containers = 20,
             WindowSeconds = window.Elapsed.TotalSeconds,
             LinesWritten = written,
             LinesInWindow = written,
             LinesPerSecond = rate,
-            ShipperCpuSeconds = after.CpuSeconds - before.CpuSeconds,
-            SimulatorCpuSeconds = simulatorCpu,
-            PeakRssMiB = MiB(after.PeakRssBytes),
-            EndRssMiB = MiB(after.RssBytes),
-            HeapMiB = heap,
             CatchUpSeconds = caughtUp,
             DeliveredInTime = delivered,
             Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s; Loki down {outage.TotalSeconds:F0} s; caught up {caughtUp:F1} s after it came back (retry back-off included)"),
@@ -293,18 +281,13 @@ public sealed class E2eBenchmark : IBenchmark
         var heap = await HeapAsync(shipper, cancellationToken);
         await shipper.StopAsync(TimeSpan.FromSeconds(15));
         var (p50, p99, max) = env.Latency(from, to);
-        return new E2eResult
+        return Measured("", before, after, simulatorCpu, heap) with
         {
-            Scenario = "",
             WindowSeconds = length.TotalSeconds,
             LinesWritten = env.Cluster.Ledger.Count,
             LinesInWindow = lines,
             LinesPerSecond = lines / length.TotalSeconds,
-            ShipperCpuSeconds = after.CpuSeconds - before.CpuSeconds,
-            SimulatorCpuSeconds = simulatorCpu,
-            PeakRssMiB = MiB(after.PeakRssBytes),
             EndRssMiB = measureRssAtEnd ? endRss : MiB(after.RssBytes),
-            HeapMiB = heap,
             LatencyP50Seconds = p50,
             LatencyP99Seconds = p99,
             LatencyMaxSeconds = max,
@@ -333,7 +316,19 @@ public sealed class E2eBenchmark : IBenchmark
         return PromScrape.First(metrics, "dotnet_gc_last_collection_heap_size_bytes", "process_runtime_dotnet_gc_heap_size_bytes") is { } bytes ? bytes / (1024 * 1024) : null;
     }
 
-    private static E2eResult Complete(BenchEnvironment env, E2eResult result)
+    /// <summary>The shipper's CPU and memory between two samples, and the simulator's CPU, as a result to complete.</summary>
+    internal static E2eResult Measured(string scenario, ProcessSample before, ProcessSample after, double simulatorCpu, double? heap) => new()
+    {
+        Scenario = scenario,
+        ShipperCpuSeconds = after.CpuSeconds - before.CpuSeconds,
+        SimulatorCpuSeconds = simulatorCpu,
+        PeakRssMiB = MiB(after.PeakRssBytes),
+        EndRssMiB = MiB(after.RssBytes),
+        HeapMiB = heap,
+    };
+
+    /// <summary>The result with the audit of every line (and, when something is missing, what the shipper said).</summary>
+    internal static E2eResult Complete(BenchEnvironment env, E2eResult result)
     {
         var report = env.Audit();
         if (!report.Complete || report.VisibleDuplicates > 0)

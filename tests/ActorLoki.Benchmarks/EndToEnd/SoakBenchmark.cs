@@ -29,6 +29,7 @@ internal static class SoakBenchmark
         var shipper = await env.StartShipperAsync(length + TimeSpan.FromMinutes(5), cancellationToken);
         var before = shipper.Sample();
         var simulatorCpu = SelfProcess.CpuSeconds();
+        var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var samples = new List<(double Minutes, double RssMiB, double? HeapMiB)>();
         Console.WriteLine("| minute | RSS MiB | heap MiB | lines written | lines delivered |");
@@ -63,32 +64,21 @@ internal static class SoakBenchmark
         var heapSlope = settled.All(s => s.HeapMiB is not null) && settled.Count > 1 ? Slope(settled.Select(s => (s.Minutes, s.HeapMiB!.Value)).ToList()) : (double?)null;
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"soak: RSS slope after the first fifth {rssSlope:+0.00;-0.00} MiB/min (min {settled.Min(s => s.RssMiB):F1}, max {settled.Max(s => s.RssMiB):F1} MiB){(heapSlope is { } hs ? $"; heap slope {hs:+0.00;-0.00} MiB/min" : "; heap not exported by the shipper's /metrics")}"));
-        var report = env.Audit();
-        return new E2eResult
+        var heapAtEnd = samples.LastOrDefault().HeapMiB;
+        var (p50, p99, max) = env.Latency(started, DateTimeOffset.UtcNow);
+        return E2eBenchmark.Complete(env, E2eBenchmark.Measured("soak", before, after, simulatorCpu, heapAtEnd) with
         {
-            Scenario = "soak",
             Containers = env.Cluster.Ledger.Streams.Count,
             WindowSeconds = clock.Elapsed.TotalSeconds,
             LinesWritten = env.Cluster.Ledger.Count,
             LinesInWindow = lines,
             LinesPerSecond = lines / clock.Elapsed.TotalSeconds,
-            ShipperCpuSeconds = after.CpuSeconds - before.CpuSeconds,
-            SimulatorCpuSeconds = simulatorCpu,
-            PeakRssMiB = E2eBenchmark.MiB(after.PeakRssBytes),
-            EndRssMiB = E2eBenchmark.MiB(after.RssBytes),
-            HeapMiB = samples.LastOrDefault().HeapMiB,
-            LatencyP50Seconds = report.LatencyP50Seconds,
-            LatencyP99Seconds = report.LatencyP99Seconds,
             DeliveredInTime = delivered,
-            Delivered = report.Delivered,
-            Missing = report.Missing,
-            VisibleDuplicates = report.VisibleDuplicates,
-            OutOfOrder = report.OutOfOrder,
-            Unexpected = report.Unexpected,
-            Unreadable = report.Unreadable,
-            ResentAndDeduplicated = report.ResentAndDeduplicated,
+            LatencyP50Seconds = p50,
+            LatencyP99Seconds = p99,
+            LatencyMaxSeconds = max,
             Notes = string.Create(CultureInfo.InvariantCulture, $"{options.SoakMinutes:F0} min at {rate:N0} lines/s with churn; RSS slope {rssSlope:+0.00;-0.00} MiB/min{(heapSlope is { } slope ? $", heap slope {slope:+0.00;-0.00} MiB/min" : "")}"),
-        };
+        });
     }
 
     /// <summary>Least-squares slope of y over x.</summary>
