@@ -11,51 +11,61 @@ namespace ActorLoki.Simulator;
 /// </summary>
 public static class DeliveryAudit
 {
-    /// <summary>Compares the ledger with the receiver's streams (matched by namespace, pod, container, timestamp and line).</summary>
+    /// <summary>
+    /// Compares the ledger with the receiver's streams, matching lines by namespace, pod, container, timestamp
+    /// and <see cref="LineHash"/> of the line (so it works when neither side keeps the lines' bytes).
+    /// </summary>
     public static DeliveryReport Account(Ledger ledger, LokiReceiver receiver)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(receiver);
-        var received = new Dictionary<(string Ns, string Pod, string Container), List<ReceivedEntry>>();
+        var received = new Dictionary<(string Ns, string Pod, string Container), Received>();
         foreach (var stream in receiver.Streams())
         {
             var key = (Value(stream, "namespace"), Value(stream, "pod"), Value(stream, "container"));
-            if (!received.TryGetValue(key, out var list))
+            if (!received.TryGetValue(key, out var group))
             {
-                received[key] = list = [];
+                received[key] = group = new Received();
             }
 
-            list.AddRange(stream.Entries);
+            group.Entries.AddRange(stream.Entries);
         }
 
-        var positionOf = new Dictionary<(string, string, string, long, string), int>();
-        foreach (var ((ns, pod, container), entries) in received)
+        foreach (var group in received.Values)
         {
-            for (var i = 0; i < entries.Count; i++)
-            {
-                positionOf.TryAdd((ns, pod, container, entries[i].TimestampUnixNanos, entries[i].Line), i);
-            }
+            group.Index();
         }
 
-        long delivered = 0, missing = 0, unreadable = 0, outOfOrder = 0;
+        long delivered = 0, missing = 0, unreadable = 0, outOfOrder = 0, matched = 0;
         var missingExamples = new List<string>();
-        var matched = new HashSet<(string, string, string, long, string)>();
         var lastIndex = new Dictionary<int, int>();
         var latencies = new List<double>();
+        Received? current = null;
+        LedgerStream? currentStream = null;
         foreach (var line in ledger.Lines())
         {
-            var key = (line.Stream.Namespace, line.Stream.Pod, line.Stream.Container, line.Timestamp, line.Text);
-            if (positionOf.TryGetValue(key, out var at))
+            if (!ReferenceEquals(line.Stream, currentStream))
+            {
+                currentStream = line.Stream;
+                current = received.GetValueOrDefault((line.Stream.Namespace, line.Stream.Pod, line.Stream.Container));
+            }
+
+            if (current is not null && current.PositionOf.TryGetValue((line.Timestamp, line.ContentHash), out var at))
             {
                 delivered++;
-                matched.Add(key);
+                if (!current.Matched[at])
+                {
+                    current.Matched[at] = true;
+                    matched++;
+                }
+
                 if (lastIndex.TryGetValue(line.Stream.Id, out var previous) && at < previous)
                 {
                     outOfOrder++;
                 }
 
                 lastIndex[line.Stream.Id] = at;
-                var accepted = received[(line.Stream.Namespace, line.Stream.Pod, line.Stream.Container)][at].AcceptedAt;
+                var accepted = current.Entries[at].AcceptedAt;
                 latencies.Add(((accepted.ToUnixTimeMilliseconds() * 1_000_000.0) - line.Timestamp) / 1e9);
             }
             else if (line.State is LedgerLineState.RotatedUnread or LedgerLineState.DeletedUnread or LedgerLineState.CollectedUnread)
@@ -73,15 +83,15 @@ public static class DeliveryAudit
         }
 
         latencies.Sort();
-        var totalReceived = received.Values.Sum(l => l.Count);
-        var visibleDuplicates = received.Values.Sum(entries => entries.Count - entries.Select(e => e.Line).Distinct(StringComparer.Ordinal).Count());
+        var totalReceived = received.Values.Sum(g => g.Entries.Count);
+        var visibleDuplicates = received.Values.Sum(g => g.Entries.Count - g.Entries.Select(e => e.LineHash).Distinct().Count());
         return new DeliveryReport(
             ledger.Count,
             delivered,
             missing,
             unreadable,
             visibleDuplicates,
-            totalReceived - matched.Count,
+            totalReceived - matched,
             outOfOrder,
             receiver.Statistics.DuplicatesDropped,
             Percentile(latencies, 0.50),
@@ -93,6 +103,27 @@ public static class DeliveryAudit
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>The entries one container's lines were stored as (every instance, every stream), and where each is.</summary>
+    private sealed class Received
+    {
+        public List<ReceivedEntry> Entries { get; } = [];
+
+        public Dictionary<(long Timestamp, ulong Hash), int> PositionOf { get; } = [];
+
+        public bool[] Matched { get; private set; } = [];
+
+        public void Index()
+        {
+            PositionOf.EnsureCapacity(Entries.Count);
+            for (var i = 0; i < Entries.Count; i++)
+            {
+                PositionOf.TryAdd((Entries[i].TimestampUnixNanos, Entries[i].LineHash), i);
+            }
+
+            Matched = new bool[Entries.Count];
+        }
+    }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace ActorLoki.Kubernetes.Logs;
@@ -23,6 +24,7 @@ public sealed class LogChunk : IDisposable
         _lines = lines;
         ByteCount = byteCount;
         Count = count;
+        MemoryBytes = bytes.Length + ((long)lines.Length * Unsafe.SizeOf<LogLine>());
     }
 
     /// <summary>Number of lines (and pieces of cut lines).</summary>
@@ -30,6 +32,12 @@ public sealed class LogChunk : IDisposable
 
     /// <summary>Bytes held: line contents plus the timestamps and newlines between them.</summary>
     public int ByteCount { get; }
+
+    /// <summary>
+    /// Memory the chunk holds until disposed: the full length of its pooled arrays (a pool rounds sizes up,
+    /// to twice the bytes in use at worst), line records included. What a memory budget must count.
+    /// </summary>
+    public long MemoryBytes { get; }
 
     public ReadOnlySpan<LogLine> Lines => (_lines ?? throw Disposed()).AsSpan(0, Count);
 

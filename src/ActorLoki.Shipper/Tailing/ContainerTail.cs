@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using ActorLoki.Actors;
 using ActorLoki.Kubernetes;
 using ActorLoki.Kubernetes.Logs;
@@ -606,8 +607,11 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             newest = Math.Max(newest, line.Timestamp);
         }
 
-        _credit -= chunk.ByteCount;
-        _ctx.Batcher.Tell(new Batcher.Append(_stream!, entries, entries.Length, chunk.ByteCount, positionAfter, newest, chunk), Self);
+        // The budget counts what the lines really hold until Loki has them: the chunk's pooled arrays at their
+        // full size, and each line's entry twice (in this message and in the batcher's pending stream).
+        var memory = chunk.MemoryBytes + ((long)entries.Length * 2 * Unsafe.SizeOf<LogEntry>());
+        _credit -= memory;
+        _ctx.Batcher.Tell(new Batcher.Append(_stream!, entries, entries.Length, memory, positionAfter, newest, chunk), Self);
         if (entries.Length > 0)
         {
             // New lines: the stream is alive, and they tell how often this container usually writes.

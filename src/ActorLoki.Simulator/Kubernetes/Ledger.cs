@@ -31,7 +31,8 @@ public enum LedgerLineState
 /// <param name="Timestamp">The kubelet timestamp, Unix nanoseconds.</param>
 /// <param name="Content">The exact bytes of the line, without timestamp and newline (empty when the ledger keeps no bytes).</param>
 /// <param name="State">Whether it was served, or lost unread and why.</param>
-public readonly record struct LedgerLine(long Index, LedgerStream Stream, long Sequence, long Timestamp, ReadOnlyMemory<byte> Content, LedgerLineState State)
+/// <param name="ContentHash">The <see cref="LineHash"/> of the line's bytes (kept even when the bytes are not).</param>
+public readonly record struct LedgerLine(long Index, LedgerStream Stream, long Sequence, long Timestamp, ReadOnlyMemory<byte> Content, LedgerLineState State, ulong ContentHash)
 {
     public string Text => Encoding.UTF8.GetString(Content.Span);
 }
@@ -144,6 +145,7 @@ public sealed class Ledger
 
     internal void Append(LedgerStream stream, LogFileState file, int lineEnd, long sequence, long timestamp, ReadOnlySpan<byte> content)
     {
+        var hash = LineHash.Of(content);
         lock (_gate)
         {
             long contentAt = -1;
@@ -166,7 +168,7 @@ public sealed class Ledger
                 _blocks.Add(new Entry[BlockSize]);
             }
 
-            _blocks[block][_count & (BlockSize - 1)] = new Entry(stream.Id, file.Id, lineEnd, sequence, timestamp, contentAt, content.Length);
+            _blocks[block][_count & (BlockSize - 1)] = new Entry(stream.Id, file.Id, lineEnd, sequence, timestamp, contentAt, content.Length, hash);
             _count++;
         }
     }
@@ -187,10 +189,10 @@ public sealed class Ledger
                 LogFileFate.Collected => LedgerLineState.CollectedUnread,
                 _ => LedgerLineState.Unread,
             };
-        return new LedgerLine(index, _streams[entry.Stream], entry.Sequence, entry.Timestamp, content, state);
+        return new LedgerLine(index, _streams[entry.Stream], entry.Sequence, entry.Timestamp, content, state, entry.Hash);
     }
 
-    private readonly record struct Entry(int Stream, int File, int LineEnd, long Sequence, long Timestamp, long ContentAt, int ContentLength);
+    private readonly record struct Entry(int Stream, int File, int LineEnd, long Sequence, long Timestamp, long ContentAt, int ContentLength, ulong Hash);
 }
 
 /// <summary>Why a log file stopped being readable.</summary>

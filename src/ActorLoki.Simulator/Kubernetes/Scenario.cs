@@ -202,7 +202,8 @@ public sealed class Scenario
         CreatePod();
     }
 
-    private void RestartContainer()
+    /// <summary>Restarts a running container chosen at random (not a Job's); it writes a last line right before it exits.</summary>
+    public void RestartContainer()
     {
         var candidates = _writers.Where(w => !w.Pod.StartsWith("job-", StringComparison.Ordinal)).ToList();
         if (candidates.Count == 0)

@@ -51,6 +51,13 @@ public sealed record LokiReceiverOptions
     /// <summary>The ingester's <c>max_returned_stream_errors</c>: entries listed in an out-of-order answer.</summary>
     public int MaxReturnedErrors { get; init; } = 10;
 
+    /// <summary>
+    /// Keep each entry's line (default). Long benchmarks turn it off: entries then keep their timestamp and
+    /// line hash only (enough for <see cref="DeliveryAudit"/> and Loki's duplicate check), and queries return
+    /// empty lines.
+    /// </summary>
+    public bool KeepLines { get; init; } = true;
+
     /// <summary><c>max_entries_limit_per_query</c>.</summary>
     public int MaxEntriesLimitPerQuery { get; init; } = 5000;
 }

@@ -47,7 +47,8 @@ internal sealed class LokiStore
                 List<(IncomingEntry Entry, string Reason)>? refused = null;
                 foreach (var entry in stream.Entries)
                 {
-                    if (entry.TimestampUnixNanos == stored.LastTimestamp && string.Equals(entry.Line, stored.LastLine, StringComparison.Ordinal))
+                    var hash = LineHash.Of(entry.Line);
+                    if (entry.TimestampUnixNanos == stored.LastTimestamp && hash == stored.LastHash)
                     {
                         _duplicates++;
                         continue;
@@ -61,15 +62,15 @@ internal sealed class LokiStore
                     }
 
                     stored.LastTimestamp = entry.TimestampUnixNanos;
-                    stored.LastLine = entry.Line;
-                    if (!stored.Keys.Add((entry.TimestampUnixNanos, entry.Line)))
+                    stored.LastHash = hash;
+                    if (!stored.Keys.Add((entry.TimestampUnixNanos, hash)))
                     {
                         _duplicates++;
                         continue;
                     }
 
                     stored.Highest = Math.Max(stored.Highest, entry.TimestampUnixNanos);
-                    stored.Entries.Add(new ReceivedEntry(entry.TimestampUnixNanos, entry.Line, entry.Metadata, acceptedAt));
+                    stored.Entries.Add(new ReceivedEntry(entry.TimestampUnixNanos, _options.KeepLines ? entry.Line : string.Empty, entry.Metadata, acceptedAt) { LineHash = hash });
                     _accepted++;
                     _lineBytes += Encoding.UTF8.GetByteCount(entry.Line);
                 }
@@ -206,13 +207,14 @@ internal sealed class LokiStore
 
         public List<ReceivedEntry> Entries { get; } = [];
 
-        public HashSet<(long, string)> Keys { get; } = [];
+        /// <summary>Timestamp and <see cref="LineHash"/> of every entry: Loki's duplicate check, without keeping the lines.</summary>
+        public HashSet<(long, ulong)> Keys { get; } = [];
 
         public long Highest { get; set; } = long.MinValue;
 
         public long LastTimestamp { get; set; } = long.MinValue;
 
-        public string? LastLine { get; set; }
+        public ulong LastHash { get; set; }
     }
 }
 

@@ -1,7 +1,15 @@
 namespace ActorLoki.Simulator.Loki;
 
-/// <summary>An entry the receiver stored, with the time it was accepted (to measure delivery latency).</summary>
-public readonly record struct ReceivedEntry(long TimestampUnixNanos, string Line, IReadOnlyList<KeyValuePair<string, string>> StructuredMetadata, DateTimeOffset AcceptedAt);
+/// <summary>
+/// An entry the receiver stored, with the time it was accepted (to measure delivery latency). <see cref="Line"/>
+/// is empty when the receiver keeps no lines (<see cref="LokiReceiverOptions.KeepLines"/>); <see cref="LineHash"/>
+/// is always set.
+/// </summary>
+public readonly record struct ReceivedEntry(long TimestampUnixNanos, string Line, IReadOnlyList<KeyValuePair<string, string>> StructuredMetadata, DateTimeOffset AcceptedAt)
+{
+    /// <summary>The <see cref="Simulator.LineHash"/> of the line's UTF-8 bytes.</summary>
+    public ulong LineHash { get; init; }
+}
 
 /// <summary>A stream as stored: tenant, canonical labels, and its entries in the order they were accepted.</summary>
 public sealed record ReceivedStream(string Tenant, string Labels, IReadOnlyDictionary<string, string> LabelValues, IReadOnlyList<ReceivedEntry> Entries);

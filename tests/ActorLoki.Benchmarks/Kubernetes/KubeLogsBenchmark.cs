@@ -247,7 +247,7 @@ public sealed class KubeLogsBenchmark : IBenchmark
 
     // ---- helpers ----
 
-    private static byte[] KubeletLines(int count, int lineBytes)
+    internal static byte[] KubeletLines(int count, int lineBytes)
     {
         var builder = new MemoryStream();
         var start = (new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks - DateTime.UnixEpoch.Ticks) * 100;
@@ -297,7 +297,7 @@ public sealed class KubeLogsBenchmark : IBenchmark
     }
 
     /// <summary>A stream over a buffer that returns at most a fixed number of bytes per read, as a socket does.</summary>
-    private sealed class ReadLimitedStream(byte[] data, int perRead) : Stream
+    internal sealed class ReadLimitedStream(byte[] data, int perRead) : Stream
     {
         private int _position;
 

@@ -3,6 +3,7 @@ using ActorLoki.Simulator;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using Xunit.Abstractions;
+using static ActorLoki.Shipper.Tests.EndToEnd.EndToEndSteps;
 
 namespace ActorLoki.Shipper.Tests.EndToEnd;
 
@@ -15,41 +16,6 @@ public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(40);
     private const string Ns = ShipperHarness.Namespace;
-
-    private static void ShouldBeExactlyOnce(DeliveryReport report, bool unreadableAllowed = false)
-    {
-        report.Missing.Should().Be(0, report.ToString());
-        report.VisibleDuplicates.Should().Be(0, report.ToString());
-        report.Unexpected.Should().Be(0, report.ToString());
-        report.OutOfOrder.Should().Be(0, report.ToString());
-        if (!unreadableAllowed)
-        {
-            report.Unreadable.Should().Be(0, report.ToString());
-        }
-    }
-
-    /// <summary>Runs a scenario in real time for <paramref name="duration"/>, doing <paramref name="during"/> at each tick.</summary>
-    private static async Task RunAsync(Scenario scenario, TimeSpan duration, Func<int, Task>? during = null)
-    {
-        var ticks = (int)(duration.TotalMilliseconds / 100);
-        for (var i = 0; i < ticks; i++)
-        {
-            scenario.Advance(TimeSpan.FromMilliseconds(100));
-            if (during is not null)
-            {
-                await during(i);
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static Scenario Steady(ShipperHarness h, int pods = 2, double rate = 100, ScenarioOptions? options = null)
-    {
-        var scenario = new Scenario(h.Cluster, (options ?? new ScenarioOptions()) with { Namespace = Ns, Pods = pods, LinesPerSecondPerContainer = rate, Seed = 3 });
-        scenario.Start();
-        return scenario;
-    }
 
     [Fact]
     public async Task Many_short_lived_pods_are_read_before_they_go()

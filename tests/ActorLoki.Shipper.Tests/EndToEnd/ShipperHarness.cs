@@ -45,6 +45,12 @@ public sealed class ShipperHarness : IAsyncDisposable
 
     public ShipperRuntime? Shipper { get; private set; }
 
+    /// <summary>
+    /// When set, shippers started from now on read their bearer token from this file (as from a projected
+    /// service-account token) instead of being given the current token.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
     /// <summary>Starts the simulator and receiver; <paramref name="overrides"/> are settings paths under <c>actorloki.</c>.</summary>
     public static async Task<ShipperHarness> StartAsync(
         ITestOutputHelper? output = null,
@@ -96,7 +102,7 @@ public sealed class ShipperHarness : IAsyncDisposable
     {
         Server = Kube.BaseAddress,
         Namespace = Namespace,
-        Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
+        Credentials = TokenFile is { } file ? KubernetesCredentials.TokenFile(file, TimeSpan.FromMinutes(1)) : KubernetesCredentials.Token(Kube.Tokens.Current),
         Source = "test",
     };
 
