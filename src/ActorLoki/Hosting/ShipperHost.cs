@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using ActorLoki.Metrics;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,13 +32,30 @@ public sealed class ShipperHost : IAsyncDisposable
 
     public ShipperService Service => _app.Services.GetRequiredService<ShipperService>();
 
+    /// <summary>What <c>/metrics</c> serves.</summary>
+    public PrometheusExporter Metrics => _app.Services.GetRequiredService<PrometheusExporter>();
+
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Builds the host; <paramref name="configure"/> can replace parts of the runtime (tests, the demo).</summary>
-    public static ShipperHost Create(ActorLokiSettings settings, ILoggerFactory loggerFactory, Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure = null)
+    /// <summary>
+    /// Builds the host; <paramref name="configure"/> can replace parts of the runtime (tests, the demo), and
+    /// <paramref name="options"/> says how the process around it behaves (signals, a free port).
+    /// </summary>
+    public static ShipperHost Create(
+        ActorLokiSettings settings,
+        ILoggerFactory loggerFactory,
+        Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure = null,
+        ShipperHostOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        options ??= new ShipperHostOptions();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "actorloki" });
+
+        // The endpoints listen where actorloki.http says, never where ASPNETCORE_HTTP_PORTS or ASPNETCORE_URLS
+        // (set by the .NET container images) would put them.
+        builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, null);
+        builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, null);
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, null);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
 
@@ -47,19 +66,41 @@ public sealed class ShipperHost : IAsyncDisposable
             // The drain has its own deadline; the host gives it that long plus a margin before giving up.
             o.ShutdownTimeout = settings.Shutdown.DrainDeadline + TimeSpan.FromSeconds(10);
         });
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var port = options.AnyFreePort ? 0 : settings.Http.Port;
+        if (port == 0 && !options.AnyFreePort)
         {
-            kestrel.AddServerHeader = false;
-            if (settings.Http.Port > 0 || settings.Http.Host is "127.0.0.1" or "localhost")
+            // actorloki.http.port = 0: no endpoints at all (Kestrel would otherwise listen on its default port).
+            builder.Services.AddSingleton<IServer, NoServer>();
+        }
+        else
+        {
+            builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                kestrel.Listen(ParseAddress(settings.Http.Host), settings.Http.Port);
-            }
+                kestrel.AddServerHeader = false;
+                kestrel.Listen(ParseAddress(settings.Http.Host), port);
+            });
+        }
+
+        if (!options.HandleTerminationSignals)
+        {
+            // The caller (the demo, a test) decides when to stop; Ctrl-C and SIGTERM are not the host's to take.
+            builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
+        }
+
+        // Each host has its own meters (through the host's IMeterFactory), so /metrics shows this shipper alone.
+        builder.Services.AddSingleton(sp =>
+        {
+            var meters = sp.GetRequiredService<IMeterFactory>();
+            return new PrometheusExporter(meter => meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal));
         });
-        builder.Services.AddSingleton(new PrometheusExporter());
-        builder.Services.AddSingleton(sp => new ShipperService(settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), configure));
+        builder.Services.AddSingleton(sp => new ShipperService(
+            settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
 
         var app = builder.Build();
+
+        // Listening starts now, before the shipper records anything: a measurement nobody listens to is lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         MapEndpoints(app, settings);
         return new ShipperHost(app);
     }
@@ -68,7 +109,7 @@ public sealed class ShipperHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         EndpointAddress = addresses?.FirstOrDefault() is { } address ? new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) : null;
     }
 
@@ -120,6 +161,42 @@ public sealed class ShipperHost : IAsyncDisposable
 internal sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => factory.CreateLogger(categoryName);
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>How the process around a <see cref="ShipperHost"/> behaves.</summary>
+public sealed record ShipperHostOptions
+{
+    /// <summary>
+    /// Stop on SIGTERM and Ctrl-C, draining first (<c>actorloki run</c>). False leaves stopping to the caller
+    /// (<see cref="ShipperHost.StopAsync"/>): the demo and tests.
+    /// </summary>
+    public bool HandleTerminationSignals { get; init; } = true;
+
+    /// <summary>Listen on <c>actorloki.http.host</c> with a free port instead of <c>actorloki.http.port</c> (tests, the demo).</summary>
+    public bool AnyFreePort { get; init; }
+}
+
+/// <summary>A host lifetime that waits for nothing and handles no signal.</summary>
+internal sealed class CallerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The server when the endpoints are disabled: it listens nowhere.</summary>
+internal sealed class NoServer : IServer
+{
+    public IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using ActorLoki.Logging;
 using ActorLoki.Shipper;
 using ActorLoki.Shipper.Settings;
 using Microsoft.Extensions.Hosting;
@@ -14,9 +16,11 @@ public sealed partial class ShipperService(
     ActorLokiSettings settings,
     ILoggerFactory loggerFactory,
     IHostApplicationLifetime lifetime,
+    IMeterFactory meterFactory,
     Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ActorLoki.Host");
+    private readonly ActorLifecycleLog _lifecycle = new(loggerFactory);
     private int _stopping;
 
     public ShipperRuntime? Runtime { get; private set; }
@@ -26,8 +30,9 @@ public sealed partial class ShipperService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = loggerFactory };
+        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = _lifecycle.LoggerFactory, MeterFactory = meterFactory };
         Runtime = ShipperRuntime.Start(configure is null ? options : configure(options));
+        _lifecycle.Attach(Runtime.System.EventStream);
         _ = WatchAsync(Runtime);
         return Task.CompletedTask;
     }
@@ -71,10 +76,13 @@ public sealed partial class ShipperService(
 
     public async ValueTask DisposeAsync()
     {
+        Interlocked.Exchange(ref _stopping, 1);
         if (Runtime is { } runtime)
         {
             await runtime.DisposeAsync().ConfigureAwait(false);
         }
+
+        _lifecycle.Dispose();
     }
 
     private async Task WatchAsync(ShipperRuntime runtime)

@@ -40,7 +40,6 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
                 new("actorloki.loki.batch.max-wait", "100ms"),
                 new("actorloki.positions.store", "memory"),
                 new("actorloki.http.host", "127.0.0.1"),
-                new("actorloki.http.port", "0"),
                 .. overrides.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value)),
             ],
         }).GetSettingsOrThrow();
@@ -53,7 +52,7 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
                 Credentials = KubernetesCredentials.Token(_kube.Tokens.Current),
             },
             PositionsStore = new MemoryPositionsStore(),
-        });
+        }, new ShipperHostOptions { AnyFreePort = true, HandleTerminationSignals = false });
     }
 
     private static async Task<string> GetEventuallyAsync(HttpClient http, string path, HttpStatusCode expected, string? containing = null)
