@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using ActorLoki.Demo;
 using ActorLoki.Hocon;
 
 namespace ActorLoki.Cli;
@@ -29,13 +30,7 @@ public static class ActorLokiCli
         });
         root.Add(version);
 
-        var demo = new Command("demo", "Run the real pipeline against a built-in simulated namespace and Loki receiver.");
-        demo.SetAction(_ =>
-        {
-            error.WriteLine("actorloki demo: the pipeline is not built yet; nothing to run.");
-            return 2;
-        });
-        root.Add(demo);
+        root.Add(DemoCommand.Create(output, error, HoconEnvironment.Process));
 
         root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
         root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
@@ -48,7 +43,9 @@ public static class ActorLokiCli
         IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = Build(output, error);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // Signals are not System.CommandLine's to handle: `run` drains through the host's lifetime, `demo` stops
+        // writing and accounts, other commands end at once.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 }

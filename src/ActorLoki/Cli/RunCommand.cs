@@ -11,7 +11,7 @@ public static class RunCommand
     public static Command Create(TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
         var run = new Command("run", "Ship the logs of the configured namespaces to Loki until stopped (SIGTERM drains first). The default command.");
-        var options = new ConfigOptions();
+        var options = ConfigOptions.ForShipper();
         options.AddTo(run);
         run.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
         return run;
@@ -20,7 +20,7 @@ public static class RunCommand
     /// <summary>Adds the run options and action to the root command, so that plain <c>actorloki</c> runs.</summary>
     public static void MakeDefault(RootCommand root, TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
-        var options = new ConfigOptions();
+        var options = ConfigOptions.ForShipper();
         options.AddTo(root);
         root.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
     }

@@ -23,6 +23,15 @@ namespace ActorLoki.Hosting;
 /// </summary>
 public sealed class ShipperHost : IAsyncDisposable
 {
+    /// <summary>
+    /// Buckets of the end-to-end lag histogram, in seconds: fine around the batch wait (where a healthy shipper
+    /// is), coarse up to an hour (an outage being caught up).
+    /// </summary>
+    public static readonly IReadOnlyList<double> EndToEndLagBuckets =
+        [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+    private const string EndToEndLagName = "actorloki_end_to_end_lag_seconds";
+
     private readonly WebApplication _app;
 
     private ShipperHost(WebApplication app) => _app = app;
@@ -91,7 +100,9 @@ public sealed class ShipperHost : IAsyncDisposable
         builder.Services.AddSingleton(sp =>
         {
             var meters = sp.GetRequiredService<IMeterFactory>();
-            return new PrometheusExporter(meter => meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal));
+            return new PrometheusExporter(
+                meter => meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal),
+                name => name == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets);
         });
         builder.Services.AddSingleton(sp => new ShipperService(
             settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
