@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using ActorLoki.Check;
 using ActorLoki.Demo;
 using ActorLoki.Hocon;
 
@@ -31,6 +32,7 @@ public static class ActorLokiCli
         root.Add(version);
 
         root.Add(DemoCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(CheckCommand.Create(output, error, HoconEnvironment.Process));
 
         root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
         root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
