@@ -13,9 +13,8 @@ public static class CheckCommand
     {
         var check = new Command(
             "check",
-            "Check, before deploying or when something is wrong, everything the shipper needs: the API server and its credentials, "
-            + "list/watch pods, pods/log, the positions ConfigMap, and a push to Loki. One ✓/✗ line per check, each ✗ with its fix; "
-            + "exits 1 when any check fails.");
+            "Can ActorLoki reach the API server, list and watch pods, read their logs, keep its positions and push to Loki? "
+            + "One ✓ or ✗ line per check, each ✗ with its fix (exit 1 when any fails).");
         var options = ConfigOptions.ForShipper();
         options.Flag("--dry-run", "actorloki.check.dry-run", "Probe Loki with an empty push that stores nothing, instead of pushing a test line.");
         options.Setting("--timeout", "actorloki.check.timeout", "DURATION", "Time allowed for each check, e.g. 10s.");

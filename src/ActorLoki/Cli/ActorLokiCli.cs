@@ -21,8 +21,17 @@ public static class ActorLokiCli
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
         var root = new RootCommand(
-            "ActorLoki ships the logs of every container in a Kubernetes namespace to Grafana Loki, through the Kubernetes API alone.");
+            "ActorLoki ships the logs of every container in a Kubernetes namespace to Grafana Loki, through the Kubernetes API alone.\n\n"
+            + "  actorloki demo     see it work, against a simulated namespace and Loki in this process\n"
+            + "  actorloki check    before deploying, or when something is wrong: what works and how to fix what does not\n"
+            + "  actorloki          ship (the same as `actorloki run`)\n\n"
+            + "Settings come from reference.conf, your HOCON file (--config or $ACTORLOKI_CONFIG), ACTORLOKI__... environment\n"
+            + "variables and --set KEY=VALUE, in that order. Every option is a shortcut for the setting named after it.");
 
+        root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(DemoCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(CheckCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
         var version = new Command("version", "Print the version of actorloki.");
         version.SetAction(_ =>
         {
@@ -30,12 +39,6 @@ public static class ActorLokiCli
             return 0;
         });
         root.Add(version);
-
-        root.Add(DemoCommand.Create(output, error, HoconEnvironment.Process));
-        root.Add(CheckCommand.Create(output, error, HoconEnvironment.Process));
-
-        root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
-        root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
         RunCommand.MakeDefault(root, output, error, HoconEnvironment.Process);
 
         return root;

@@ -10,7 +10,7 @@ public static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
-        var run = new Command("run", "Ship the logs of the configured namespaces to Loki until stopped (SIGTERM drains first). The default command.");
+        var run = new Command("run", "Ship the logs of the configured namespaces to Loki until stopped; SIGTERM drains first. The default command.");
         var options = ConfigOptions.ForShipper();
         options.AddTo(run);
         run.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));

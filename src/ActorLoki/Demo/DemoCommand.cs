@@ -12,11 +12,11 @@ public static class DemoCommand
     {
         var demo = new Command(
             "demo",
-            "Run the real pipeline against a simulated namespace and a built-in Loki receiver in this process: lines flow for a while, "
-            + "then a table accounts for every line written. Exits 0 only when every line was delivered exactly once.");
+            "See it work: the real pipeline against a simulated namespace and Loki in this process, a live summary, then an audit "
+            + "of every line written (exit 0 only when each arrived exactly once).");
         var options = new ConfigOptions();
         options.Setting("--duration", "actorloki.demo.duration", "DURATION", "How long to write lines, e.g. 20s or 2m.");
-        options.Setting("--loki-url", "actorloki.demo.loki-url", "URL", "Push to this Loki instead of the built-in receiver (no read-back: the table shows what Loki acknowledged).");
+        options.Setting("--loki-url", "actorloki.demo.loki-url", "URL", "Push to this Loki instead of the built-in receiver; the table then shows what it acknowledged.");
         options.Flag("--verbose", "actorloki.demo.verbose", "Show the shipper's own logs at actorloki.logging.level, not only its warnings.");
         options.AddTo(demo);
         demo.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));

@@ -25,6 +25,9 @@ public sealed partial class ShipperService(
 
     public ShipperRuntime? Runtime { get; private set; }
 
+    /// <summary>The actor lifecycle log of this shipper (tests look at what it knows).</summary>
+    internal ActorLifecycleLog Lifecycle => _lifecycle;
+
     /// <summary>0 after a clean stop, 1 after an unrecoverable failure.</summary>
     public int ExitCode { get; private set; }
 

@@ -26,7 +26,11 @@ public sealed partial class ActorLifecycleLog : IDisposable
 
     private const int KernelChildFailedEventId = 1001;
 
+    // Dead letters to a tail come after it stopped: the last few stopped tails stay known.
+    private const int StoppedTailsKept = 1024;
+
     private readonly ConcurrentDictionary<ActorPath, TailIdentity> _tails = new();
+    private readonly ConcurrentQueue<ActorPath> _stopped = new();
     private readonly ILogger _logger;
     private readonly List<IDisposable> _subscriptions = [];
 
@@ -40,7 +44,7 @@ public sealed partial class ActorLifecycleLog : IDisposable
     /// <summary>The factory to give the actor system: the kernel's events pass through this log on their way.</summary>
     public ILoggerFactory LoggerFactory { get; }
 
-    /// <summary>Tails whose identity is known now (for tests and diagnostics).</summary>
+    /// <summary>Tails whose identity is known now, running or recently stopped (for tests and diagnostics).</summary>
     public int KnownTails => _tails.Count;
 
     /// <summary>Subscribes to <paramref name="events"/>; events before this call are not seen.</summary>
@@ -98,9 +102,17 @@ public sealed partial class ActorLifecycleLog : IDisposable
 
     private void OnStopped(ActorStopped stopped)
     {
-        if (stopped.ActorType == typeof(ContainerTail))
+        if (stopped.ActorType != typeof(ContainerTail))
         {
-            _tails.TryRemove(stopped.Actor.Path, out _);
+            return;
+        }
+
+        _stopped.Enqueue(stopped.Actor.Path);
+        while (_stopped.Count > StoppedTailsKept && _stopped.TryDequeue(out var oldest))
+        {
+            // A tail of the same name may have started since (a restarted container of a recreated pod): the
+            // entry then belongs to it and is refreshed at its start; removing it loses only the enrichment.
+            _tails.TryRemove(oldest, out _);
         }
     }
 

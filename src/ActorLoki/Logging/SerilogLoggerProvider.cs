@@ -96,11 +96,12 @@ public sealed class SerilogLoggerProvider(SerilogLogger root) : ILoggerProvider,
 
         /// <summary>
         /// The template's spelling of a property: Microsoft.Extensions.Logging matches names case-insensitively, and
-        /// source-generated methods with more than six parameters name them after the parameter (<c>namespace</c>
+        /// source-generated methods with more than six parameters name them after the parameter (<c>@namespace</c>
         /// for <c>{Namespace}</c>), while Serilog renders only exact names.
         /// </summary>
         private static string NameInTemplate(MessageTemplate template, string name)
         {
+            name = name.TrimStart('@');
             foreach (var token in template.Tokens)
             {
                 if (token is PropertyToken property && string.Equals(property.PropertyName, name, StringComparison.OrdinalIgnoreCase))
