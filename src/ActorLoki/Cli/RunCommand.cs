@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorLoki.Hosting;
+using ActorLoki.Kubernetes;
 using ActorLoki.Logging;
 using ActorLoki.Shipper.Settings;
 
@@ -42,11 +43,15 @@ public static class RunCommand
             await using var host = ShipperHost.Create(settings, loggerFactory);
             return await host.RunAsync(cancellationToken);
         }
+        catch (Exception e) when (e is KubernetesConfigurationException or IOException or UnauthorizedAccessException)
+        {
+            // A failure before the shipper runs (no kubeconfig, no token, an unreadable file) is said plainly, once.
+            serilog.Fatal("actorloki could not start: {Reason}", e.Message);
+            return 1;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A failure before the shipper runs (no kubeconfig, an unusable certificate...) is said plainly.
             serilog.Fatal(e, "actorloki could not start: {Reason}", e.Message);
-            await error.WriteLineAsync($"actorloki: could not start: {e.Message}");
             return 1;
         }
         finally

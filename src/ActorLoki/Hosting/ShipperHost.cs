@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using ActorLoki.Metrics;
@@ -60,35 +61,28 @@ public sealed class ShipperHost : IAsyncDisposable
         options ??= new ShipperHostOptions();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "actorloki" });
 
-        // The endpoints listen where actorloki.http says, never where ASPNETCORE_HTTP_PORTS or ASPNETCORE_URLS
-        // (set by the .NET container images) would put them.
-        builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, null);
-        builder.WebHost.UseSetting(WebHostDefaults.HttpsPortsKey, null);
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, null);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
 
         // ASP.NET Core's own request logs are noise for a log shipper; its warnings and errors still show.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // A failed start is reported once, by the command, in its own words.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.Services.Configure<HostOptions>(o =>
         {
             // The drain has its own deadline; the host gives it that long plus a margin before giving up.
             o.ShutdownTimeout = settings.Shutdown.DrainDeadline + TimeSpan.FromSeconds(10);
         });
         var port = options.AnyFreePort ? 0 : settings.Http.Port;
-        if (port == 0 && !options.AnyFreePort)
+        var listen = port == 0 && !options.AnyFreePort ? null : ListenUrl(settings.Http.Host, port);
+        if (listen is null)
         {
             // actorloki.http.port = 0: no endpoints at all (Kestrel would otherwise listen on its default port).
             builder.Services.AddSingleton<IServer, NoServer>();
         }
-        else
-        {
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Listen(ParseAddress(settings.Http.Host), port);
-            });
-        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         if (!options.HandleTerminationSignals)
         {
@@ -109,6 +103,12 @@ public sealed class ShipperHost : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
 
         var app = builder.Build();
+        if (listen is not null)
+        {
+            // Set here, the address wins over ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS (set by the .NET container
+            // images), which are then not even looked at.
+            app.Urls.Add(listen);
+        }
 
         // Listening starts now, before the shipper records anything: a measurement nobody listens to is lost.
         app.Services.GetRequiredService<PrometheusExporter>();
@@ -136,13 +136,17 @@ public sealed class ShipperHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
-    private static IPAddress ParseAddress(string host) => host switch
+    private static string ListenUrl(string host, int port)
     {
-        "" or "*" or "0.0.0.0" => IPAddress.Any,
-        "localhost" => IPAddress.Loopback,
-        "::" => IPAddress.IPv6Any,
-        _ => IPAddress.Parse(host),
-    };
+        var address = host switch
+        {
+            "" or "*" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.Parse(host),
+        };
+        var text = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return string.Create(CultureInfo.InvariantCulture, $"http://{text}:{port}");
+    }
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
