@@ -28,6 +28,7 @@ public sealed partial class ShipperService(
     private readonly CancellationTokenSource _stopped = new();
     private int _stopping;
     private int _ready;
+    private int _disposed;
 
     public ShipperRuntime? Runtime { get; private set; }
 
@@ -99,6 +100,12 @@ public sealed partial class ShipperService(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a hosted service, it is disposed by both registrations.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Interlocked.Exchange(ref _stopping, 1);
         await _stopped.CancelAsync().ConfigureAwait(false);
         _stopped.Dispose();

@@ -1,8 +1,5 @@
 using System.Net;
 using ActorLoki.Hosting;
-using ActorLoki.Kubernetes.Configuration;
-using ActorLoki.Shipper.Positions;
-using ActorLoki.Shipper.Settings;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using ActorLoki.Tests.Metrics;
@@ -29,31 +26,8 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
         await _kube.DisposeAsync();
     }
 
-    private ShipperHost CreateHost(params (string Key, string Value)[] overrides)
-    {
-        var settings = ActorLokiConfiguration.Load(new ConfigurationSources
-        {
-            CommandLine =
-            [
-                new("actorloki.kubernetes.namespaces", $"[{Ns}]"),
-                new("actorloki.loki.url", _loki.PushUrl.ToString()),
-                new("actorloki.loki.batch.max-wait", "100ms"),
-                new("actorloki.positions.store", "memory"),
-                new("actorloki.http.host", "127.0.0.1"),
-                .. overrides.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value)),
-            ],
-        }).GetSettingsOrThrow();
-        return ShipperHost.Create(settings, new XunitLoggerFactory(output), options => options with
-        {
-            KubernetesConfiguration = new KubernetesClientConfiguration
-            {
-                Server = _kube.BaseAddress,
-                Namespace = Ns,
-                Credentials = KubernetesCredentials.Token(_kube.Tokens.Current),
-            },
-            PositionsStore = new MemoryPositionsStore(),
-        }, new ShipperHostOptions { AnyFreePort = true, HandleTerminationSignals = false });
-    }
+    private ShipperHost CreateHost(params (string Key, string Value)[] overrides) =>
+        TestHosts.Create(_kube, _loki, new XunitLoggerFactory(output), overrides);
 
     private static async Task<string> GetEventuallyAsync(HttpClient http, string path, HttpStatusCode expected, string? containing = null)
     {

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using ActorLoki.Actors;
 using ActorLoki.Hosting;
-using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Tests.Hosting;
 using ActorLoki.Logging;
 using ActorLoki.Shipper;
 using ActorLoki.Shipper.Discovery;
-using ActorLoki.Shipper.Positions;
 using ActorLoki.Shipper.Settings;
 using ActorLoki.Shipper.Tailing;
 using ActorLoki.Simulator.Kubernetes;
@@ -39,26 +38,10 @@ public sealed class ActorLifecycleLogTests : IAsyncLifetime
         _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
         var settings = ActorLokiConfiguration.Load(new ConfigurationSources
         {
-            CommandLine =
-            [
-                new("kubernetes.namespaces", Ns),
-                new("loki.url", _loki.PushUrl.ToString()),
-                new("positions.store", "memory"),
-                new("http.port", "0"),
-                new("logging.format", "json"),
-                new("logging.level", "Debug"),
-            ],
+            CommandLine = [new("logging.format", "json"), new("logging.level", "Debug")],
         }).GetSettingsOrThrow();
         var (factory, serilog) = ActorLokiLogging.Create(settings.Logging, _output, outputIsTerminal: false);
-        var host = ShipperHost.Create(
-            settings,
-            factory,
-            options => options with
-            {
-                KubernetesConfiguration = new KubernetesClientConfiguration { Server = _kube.BaseAddress, Namespace = Ns, Credentials = KubernetesCredentials.Token(_kube.Tokens.Current) },
-                PositionsStore = new MemoryPositionsStore(),
-            },
-            new ShipperHostOptions { HandleTerminationSignals = false });
+        var host = TestHosts.Create(_kube, _loki, factory);
         await host.StartAsync();
         var runtime = host.Service.Runtime!;
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
