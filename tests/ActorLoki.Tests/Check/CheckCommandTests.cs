@@ -5,31 +5,29 @@ using ActorLoki.Kubernetes.Configuration;
 using ActorLoki.Shipper.Positions;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
+using ActorLoki.Tests.Hosting;
 
 namespace ActorLoki.Tests.Check;
 
 /// <summary>`actorloki check` against the simulated API server and the Loki-compatible receiver, through a kubeconfig as a user would.</summary>
-public sealed class CheckCommandTests : IAsyncLifetime
+public sealed class CheckCommandTests : SimulatedBackends
 {
-    private const string Ns = "shop";
-    private const string User = "system:serviceaccount:shop:actorloki";
+    private const string ServiceAccount = "system:serviceaccount:shop:actorloki";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "actorloki-check-" + Guid.NewGuid().ToString("N"));
-    private KubernetesSimulator _kube = null!;
-    private LokiReceiver _loki = null!;
     private string _kubeconfig = null!;
 
-    public async Task InitializeAsync()
+    protected override string User => ServiceAccount;
+
+    public override async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        _kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = Ns, User = User });
-        _loki = await LokiReceiver.StartAsync();
-        _kubeconfig = _kube.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"));
+        await base.InitializeAsync();
+        _kubeconfig = Kube.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"));
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _loki.DisposeAsync();
-        await _kube.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -39,7 +37,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
         using var error = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var exit = await ActorLokiCli.InvokeAsync(
-            ["check", "--set", "kubernetes.mode=kubeconfig", "--set", $"kubernetes.kubeconfig={_kubeconfig}", "--loki-url", _loki.PushUrl.ToString(), "--timeout", "10s", .. args],
+            ["check", "--set", "kubernetes.mode=kubeconfig", "--set", $"kubernetes.kubeconfig={_kubeconfig}", "--loki-url", Loki.PushUrl.ToString(), "--timeout", "10s", .. args],
             output,
             error,
             timeout.Token);
@@ -48,14 +46,14 @@ public sealed class CheckCommandTests : IAsyncLifetime
 
     private void CreatePodWithALine()
     {
-        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
-        _kube.Cluster.WriteLog(Ns, "web-0", "app", "hello");
+        Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
+        Kube.Cluster.WriteLog(Ns, "web-0", "app", "hello");
     }
 
     private KubernetesClient Client() => new(new KubernetesClientConfiguration
     {
-        Server = _kube.BaseAddress,
-        Credentials = KubernetesCredentials.Token(_kube.Tokens.Current),
+        Server = Kube.BaseAddress,
+        Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
     });
 
     [Fact]
@@ -67,8 +65,8 @@ public sealed class CheckCommandTests : IAsyncLifetime
 
         exit.Should().Be(0, output);
         output.Should().Contain("✓ configuration is valid");
-        output.Should().Contain($"✓ API server {_kube.BaseAddress}");
-        output.Should().Contain("credentials: static token").And.NotContain(_kube.Tokens.Current);
+        output.Should().Contain($"✓ API server {Kube.BaseAddress}");
+        output.Should().Contain("credentials: static token").And.NotContain(Kube.Tokens.Current);
         output.Should().Contain($"✓ list pods in {Ns}: 1 pod");
         output.Should().Contain($"✓ watch pods in {Ns}");
         output.Should().Contain($"✓ get pods/log in {Ns}: read the log of web-0/app");
@@ -78,7 +76,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
         output.Should().NotContain("✗");
         output.Should().EndWith($"All 8 checks passed.{Environment.NewLine}");
 
-        var stream = _loki.Streams().Should().ContainSingle().Subject;
+        var stream = Loki.Streams().Should().ContainSingle().Subject;
         stream.LabelValues["app"].Should().Be("actorloki-check");
         stream.Entries.Should().ContainSingle().Which.Line.Should().StartWith("actorloki check: test line from ");
 
@@ -92,15 +90,15 @@ public sealed class CheckCommandTests : IAsyncLifetime
     public async Task A_denied_watch_is_a_cross_with_the_verb_the_resource_and_how_to_grant_it_and_the_exit_code_is_one()
     {
         CreatePodWithALine();
-        _kube.Faults.Deny("watch", "pods");
+        Kube.Faults.Deny("watch", "pods");
 
         var (exit, output, _) = await CheckAsync();
 
         exit.Should().Be(1);
         output.Should().Contain($"✗ watch pods in {Ns}: 403 Forbidden: ");
         output.Should().Contain($"cannot watch resource \"pods\"");
-        output.Should().Contain($"→ grant verb \"watch\" on resource \"pods\" (API group \"\") to {User} in namespace {Ns}");
-        output.Should().Contain($"→ verify: kubectl auth can-i watch pods -n {Ns} --as={User}");
+        output.Should().Contain($"→ grant verb \"watch\" on resource \"pods\" (API group \"\") to {ServiceAccount} in namespace {Ns}");
+        output.Should().Contain($"→ verify: kubectl auth can-i watch pods -n {Ns} --as={ServiceAccount}");
         output.Should().Contain($"✓ list pods in {Ns}").And.Contain($"✓ get pods/log in {Ns}");
         output.Should().EndWith($"1 of 8 checks failed.{Environment.NewLine}");
     }
@@ -109,21 +107,21 @@ public sealed class CheckCommandTests : IAsyncLifetime
     public async Task A_denied_log_read_names_the_subresource()
     {
         CreatePodWithALine();
-        _kube.Faults.Deny("get", "pods/log");
+        Kube.Faults.Deny("get", "pods/log");
 
         var (exit, output, _) = await CheckAsync();
 
         exit.Should().Be(1);
         output.Should().Contain($"✗ get pods/log in {Ns}: 403 Forbidden: ");
         output.Should().Contain("→ grant verb \"get\" on resource \"pods/log\"");
-        output.Should().Contain($"→ verify: kubectl auth can-i get pods --subresource=log -n {Ns} --as={User}");
+        output.Should().Contain($"→ verify: kubectl auth can-i get pods --subresource=log -n {Ns} --as={ServiceAccount}");
     }
 
     [Fact]
     public async Task Without_pods_the_log_permission_is_checked_on_a_pod_that_does_not_exist()
     {
         var (allowedExit, allowed, _) = await CheckAsync();
-        _kube.Faults.Deny("get", "pods/log");
+        Kube.Faults.Deny("get", "pods/log");
         var (deniedExit, denied, _) = await CheckAsync();
 
         allowedExit.Should().Be(0, allowed);
@@ -159,15 +157,15 @@ public sealed class CheckCommandTests : IAsyncLifetime
 
         exit.Should().Be(0, output);
         output.Should().Contain("reachable, credentials and tenant accepted (an empty push, 204; nothing stored)");
-        _loki.Statistics.Requests.Should().Be(1);
-        _loki.Statistics.EntriesAccepted.Should().Be(0);
+        Loki.Statistics.Requests.Should().Be(1);
+        Loki.Statistics.EntriesAccepted.Should().Be(0);
     }
 
     [Fact]
     public async Task Loki_refusing_the_credentials_is_a_cross_that_says_what_401_means()
     {
         CreatePodWithALine();
-        _loki.Faults.Always(LokiFault.Status(401, body: "no org id"));
+        Loki.Faults.Always(LokiFault.Status(401, body: "no org id"));
 
         var (exit, output, _) = await CheckAsync();
 
@@ -179,7 +177,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_API_server_is_a_cross_and_the_other_Kubernetes_checks_are_not_tried()
     {
-        var kubeconfig = File.ReadAllText(_kubeconfig).Replace(_kube.BaseAddress.GetLeftPart(UriPartial.Authority), "http://127.0.0.1:1", StringComparison.Ordinal);
+        var kubeconfig = File.ReadAllText(_kubeconfig).Replace(Kube.BaseAddress.GetLeftPart(UriPartial.Authority), "http://127.0.0.1:1", StringComparison.Ordinal);
         File.WriteAllText(_kubeconfig, kubeconfig);
 
         var (exit, output, _) = await CheckAsync();

@@ -13,35 +13,25 @@ using ActorLoki.Simulator.Loki;
 namespace ActorLoki.Tests.Logging;
 
 /// <summary>Actor lifecycle events as the running host logs them (JSON, through Serilog), each once, tails with their pod and container.</summary>
-public sealed class ActorLifecycleLogTests : IAsyncLifetime
+public sealed class ActorLifecycleLogTests : SimulatedBackends
 {
-    private const string Ns = "shop";
     private readonly LogCollector _output = new();
-    private KubernetesSimulator _kube = null!;
-    private LokiReceiver _loki = null!;
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = Ns });
-        _loki = await LokiReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _loki.DisposeAsync();
-        await _kube.DisposeAsync();
+        await base.DisposeAsync();
         _output.Dispose();
     }
 
     private async Task<(ShipperHost Host, IActorRef Tail, IDisposable Logging)> StartWithOneTailAsync()
     {
-        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
+        Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
         var settings = ActorLokiConfiguration.Load(new ConfigurationSources
         {
             CommandLine = [new("logging.format", "json"), new("logging.level", "Debug")],
         }).GetSettingsOrThrow();
         var (factory, serilog) = ActorLokiLogging.Create(settings.Logging, _output, outputIsTerminal: false);
-        var host = TestHosts.Create(_kube, _loki, factory);
+        var host = TestHosts.Create(Kube, Loki, factory);
         await host.StartAsync();
         var runtime = host.Service.Runtime!;
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
+using ActorLoki.Tests.Hosting;
 
 namespace ActorLoki.Tests.Logging;
 
@@ -8,37 +9,32 @@ namespace ActorLoki.Tests.Logging;
 /// Secrets never reach the output: the built executable runs as a process at Debug level, with a Loki password file,
 /// a Loki bearer-token file and a Kubernetes bearer token in the kubeconfig, and neither value appears in what it prints.
 /// </summary>
-public sealed class SecretsTests : IAsyncLifetime
+public sealed class SecretsTests : SimulatedBackends
 {
-    private const string Ns = "shop";
     private const string LokiPassword = "loki-password-5e8c1f0b2d";
     private const string LokiToken = "loki-token-7a4d9e2c61";
     private const string HeaderKey = "header-api-key-0c9b8a7f";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "actorloki-secrets-" + Guid.NewGuid().ToString("N"));
-    private KubernetesSimulator _kube = null!;
-    private LokiReceiver _loki = null!;
     private string _kubeconfig = null!;
     private string _passwordFile = null!;
     private string _tokenFile = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        _kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = Ns });
-        _loki = await LokiReceiver.StartAsync();
-        _kubeconfig = _kube.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"));
+        await base.InitializeAsync();
+        _kubeconfig = Kube.WriteKubeconfig(Path.Combine(_directory, "kubeconfig"));
         _passwordFile = Path.Combine(_directory, "password");
         _tokenFile = Path.Combine(_directory, "token");
         await File.WriteAllTextAsync(_passwordFile, LokiPassword + "\n");
         await File.WriteAllTextAsync(_tokenFile, LokiToken + "\n");
-        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
-        _kube.Cluster.WriteLog(Ns, "web-0", "app", "a line to ship");
+        Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
+        Kube.Cluster.WriteLog(Ns, "web-0", "app", "a line to ship");
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _loki.DisposeAsync();
-        await _kube.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -49,7 +45,7 @@ public sealed class SecretsTests : IAsyncLifetime
         "--set", $"kubernetes.kubeconfig={_kubeconfig}",
         "--set", "positions.store=memory",
         "--set", "http.port=0",
-        "--loki-url", _loki.PushUrl.ToString(),
+        "--loki-url", Loki.PushUrl.ToString(),
         .. loki,
     ];
 
@@ -59,7 +55,7 @@ public sealed class SecretsTests : IAsyncLifetime
 
     private void ShouldHoldNoSecret(string output)
     {
-        output.Should().NotContain(LokiPassword).And.NotContain(LokiToken).And.NotContain(HeaderKey).And.NotContain(_kube.Tokens.Current);
+        output.Should().NotContain(LokiPassword).And.NotContain(LokiToken).And.NotContain(HeaderKey).And.NotContain(Kube.Tokens.Current);
         output.Should().NotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("shipper:" + LokiPassword)));
     }
 
@@ -94,7 +90,7 @@ public sealed class SecretsTests : IAsyncLifetime
     public async Task Run_at_debug_ships_with_a_bearer_token_drains_on_SIGTERM_and_shows_no_secret()
     {
         await using var process = ActorLokiProcess.Start(["run", "--namespace", Ns, .. Common(BearerToken), "--set", "loki.batch.max-wait=100ms"]);
-        await _loki.WaitForEntriesAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
+        await Loki.WaitForEntriesAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
 
         process.Terminate();
         var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
