@@ -3,6 +3,9 @@ namespace ActorLoki.Check;
 /// <summary>What Loki's answer to a push means, and what to do about it (the README's Troubleshooting, in a line).</summary>
 internal static class LokiAnswer
 {
+    /// <summary>Marks a detail that is about a file of the loki settings (credentials, certificates), not about Loki's answer.</summary>
+    public const string CredentialsPrefix = "credentials: ";
+
     public static Diagnosis Explain(int? status, string detail)
     {
         var said = detail.Length > 0 ? $": {detail}" : "";
@@ -23,6 +26,9 @@ internal static class LokiAnswer
             >= 300 and < 400 => new($"{status} redirect{said}", ["the URL redirects: set loki.url to where it leads (pushes are not redirected)"]),
             >= 500 => new($"{status} server error{said}", ["Loki or the proxy in front of it is failing; the shipper retries with back-off, but check Loki's health"]),
             null when detail.StartsWith("TLS", StringComparison.Ordinal) => new(detail, ["check loki.tls-ca-file, loki.tls-cert-file and loki.tls-key-file, and that the URL's host name is in Loki's certificate"]),
+            null when detail.StartsWith(CredentialsPrefix, StringComparison.Ordinal) => new(detail[CredentialsPrefix.Length..], [
+                "a file the loki settings name cannot be read: mount the Secret that holds it at that path (the base Deployment mounts the Secret actorloki-loki at /var/run/secrets/loki)",
+            ]),
             null => new($"no answer: {detail}", ["check the URL's host and port, DNS, and network policies that may block egress to Loki"]),
             _ => new($"{status}{said}", ["Loki refused the request; see its message"]),
         };

@@ -262,6 +262,9 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
                 case { Error: null }:
                     Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(probe.Value.Status, probe.Value.Body));
                     break;
+                case { Error: IOException or UnauthorizedAccessException }:
+                    Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(null, LokiAnswer.CredentialsPrefix + probe.Error.Message));
+                    break;
                 default:
                     Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(null, Describe(probe.Error)));
                     break;
@@ -279,7 +282,9 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
             cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
         {
-            Fail($"Loki {url}", LokiAnswer.Explain(null, Describe(result.Error)));
+            // The client answers every HTTP outcome with a result; what it throws is a file it could not read.
+            var network = result.Error is HttpRequestException or OperationCanceledException or TimeoutException;
+            Fail($"Loki {url}", LokiAnswer.Explain(null, (network ? "" : LokiAnswer.CredentialsPrefix) + Describe(result.Error)));
         }
         else if (result.Value!.Outcome == PushOutcome.Success)
         {
@@ -287,7 +292,14 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         }
         else
         {
-            Fail($"Loki {url}: did not accept a test line", LokiAnswer.Explain(result.Value.StatusCode, result.Value.Detail ?? ""));
+            // Without an HTTP status, a configuration error is TLS (its detail says so) or an unreadable credential file.
+            var detail = result.Value.Detail ?? "";
+            if (result.Value is { StatusCode: null, Outcome: PushOutcome.ConfigurationError } && !detail.StartsWith("TLS", StringComparison.Ordinal))
+            {
+                detail = LokiAnswer.CredentialsPrefix + detail;
+            }
+
+            Fail($"Loki {url}: did not accept a test line", LokiAnswer.Explain(result.Value.StatusCode, detail));
         }
     }
 

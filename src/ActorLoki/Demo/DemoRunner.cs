@@ -64,7 +64,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
                 workload.Start();
 
                 var elapsed = await WriteAndSummarizeAsync(workload, host, kube.Cluster.Ledger, stop).ConfigureAwait(false);
-                await output.WriteLineAsync("  (lag: from the kubelet's timestamp to Loki's acknowledgement; tails: containers followed; ended: instances that ended, crashes and Jobs)").ConfigureAwait(false);
+                await output.WriteLineAsync("  (read: from the API, with lines read again on a resume; lag: kubelet timestamp to Loki's acknowledgement; ended: container instances that ended)").ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Stopped writing after {elapsed.TotalSeconds:0} s; waiting for the shipper to catch up...")).ConfigureAwait(false);
                 await CatchUpAsync(receiver, host, kube.Cluster.Ledger).ConfigureAwait(false);
                 await host.StopAsync(CancellationToken.None).ConfigureAwait(false);

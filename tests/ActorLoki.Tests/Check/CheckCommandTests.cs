@@ -174,6 +174,21 @@ public sealed class CheckCommandTests : SimulatedBackends
         output.Should().Contain("→ a multi-tenant Loki answers 401 \"no org id\" without a tenant: set loki.tenant-id");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_missing_Loki_password_file_is_a_cross_that_says_to_mount_the_Secret(bool dryRun)
+    {
+        CreatePodWithALine();
+        string[] args = ["--set", "loki.basic-auth-username=shipper", "--set", "loki.basic-auth-password-file=/nonexistent/password"];
+
+        var (exit, output, _) = await CheckAsync(dryRun ? [.. args, "--dry-run"] : args);
+
+        exit.Should().Be(1);
+        output.Should().Contain("✗ Loki ").And.Contain("/nonexistent/password");
+        output.Should().Contain("→ a file the loki settings name cannot be read: mount the Secret that holds it at that path");
+    }
+
     [Fact]
     public async Task An_unreachable_API_server_is_a_cross_and_the_other_Kubernetes_checks_are_not_tried()
     {
