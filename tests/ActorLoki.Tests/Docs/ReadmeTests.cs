@@ -85,6 +85,30 @@ public sealed partial class ReadmeTests(ScrapedMetrics metrics) : IClassFixture<
     }
 
     [Fact]
+    public void The_example_configuration_is_valid_and_means_what_it_says()
+    {
+        var example = HoconBlock().Match(Section("Configuration"));
+        example.Success.Should().BeTrue("the Configuration section shows an example file");
+        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"actorloki-readme-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, example.Groups[1].Value);
+        try
+        {
+            var result = ActorLokiConfiguration.Load(new ConfigurationSources { ConfigFile = file });
+
+            result.Problems.Should().BeEmpty();
+            var settings = result.GetSettingsOrThrow();
+            settings.Loki.Url.Should().Be(new Uri("https://loki.example.com/loki/api/v1/push"));
+            settings.Kubernetes.Namespaces.Should().Equal("payments", "web");
+            settings.Selection.ExcludeContainers.Should().Equal("istio-proxy");
+            settings.Loki.Batch.MaxBytes.Should().Be(2 * 1024 * 1024);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Quick_start_has_exactly_the_demo_and_the_tests()
     {
         var quickStart = Section("Quick start");
@@ -122,6 +146,9 @@ public sealed partial class ReadmeTests(ScrapedMetrics metrics) : IClassFixture<
         var end = readme.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
         return readme[start..(end < 0 ? readme.Length : end)];
     }
+
+    [GeneratedRegex("```hocon\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex HoconBlock();
 
     [GeneratedRegex(@"^([a-z][a-z0-9-]*) \{$")]
     private static partial Regex SectionLine();
