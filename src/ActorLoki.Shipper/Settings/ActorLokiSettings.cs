@@ -35,6 +35,10 @@ public sealed record ActorLokiSettings
     public required LoggingSettings Logging { get; init; }
 
     public required ActorSettings Actors { get; init; }
+
+    public required DemoSettings Demo { get; init; }
+
+    public required CheckSettings Check { get; init; }
 }
 
 /// <summary>actorloki.kubernetes.mode</summary>
@@ -314,4 +318,35 @@ public sealed record ActorSettings
     public required int Throughput { get; init; }
 
     public required int MailboxCapacity { get; init; }
+}
+
+/// <summary>actorloki.demo: the simulated namespace of <c>actorloki demo</c>.</summary>
+public sealed record DemoSettings
+{
+    public required TimeSpan Duration { get; init; }
+
+    public required TimeSpan SummaryInterval { get; init; }
+
+    public required int Pods { get; init; }
+
+    /// <summary>Lines per second each long-running pod writes.</summary>
+    public required double LinesPerSecond { get; init; }
+
+    public required TimeSpan CrashInterval { get; init; }
+
+    public required TimeSpan JobInterval { get; init; }
+
+    /// <summary>A real Loki's push URL; null pushes to the built-in receiver.</summary>
+    public required Uri? LokiUrl { get; init; }
+
+    public required bool Verbose { get; init; }
+}
+
+/// <summary>actorloki.check: the preflight <c>actorloki check</c>.</summary>
+public sealed record CheckSettings
+{
+    /// <summary>Probe Loki with an empty push (stores nothing) instead of pushing a test line.</summary>
+    public required bool DryRun { get; init; }
+
+    public required TimeSpan Timeout { get; init; }
 }

@@ -33,6 +33,12 @@ internal sealed partial class SettingsBinder
                 Throughput = Int("actorloki.actors.throughput", 1),
                 MailboxCapacity = Int("actorloki.actors.mailbox-capacity", 1),
             },
+            Demo = BindDemo(),
+            Check = new CheckSettings
+            {
+                DryRun = Boolean("actorloki.check.dry-run"),
+                Timeout = Duration("actorloki.check.timeout"),
+            },
         };
 
         CheckAcrossSections(settings);
@@ -271,6 +277,23 @@ internal sealed partial class SettingsBinder
             Format = Enum<LogFormat>(L + "format", "auto", "text", "json"),
             Level = level,
             Levels = levels,
+        };
+    }
+
+    private DemoSettings BindDemo()
+    {
+        const string D = "actorloki.demo.";
+        return new DemoSettings
+        {
+            Duration = Duration(D + "duration"),
+            SummaryInterval = Duration(D + "summary-interval"),
+            Pods = Int(D + "pods", 1, 100),
+            LinesPerSecond = Number(D + "lines-per-second", 0.1, 100_000),
+            CrashInterval = Duration(D + "crash-interval"),
+            JobInterval = Duration(D + "job-interval"),
+            // Empty: the built-in receiver. Otherwise the same rules as loki.url (no password, a base URL gets the push path).
+            LokiUrl = String(D + "loki-url").Length == 0 ? null : LokiUrl(D + "loki-url"),
+            Verbose = Boolean(D + "verbose"),
         };
     }
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
+using ActorLoki.Check;
+using ActorLoki.Demo;
 using ActorLoki.Hocon;
 
 namespace ActorLoki.Cli;
@@ -19,8 +21,17 @@ public static class ActorLokiCli
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
         var root = new RootCommand(
-            "ActorLoki ships the logs of every container in a Kubernetes namespace to Grafana Loki, through the Kubernetes API alone.");
+            "ActorLoki ships the logs of every container in a Kubernetes namespace to Grafana Loki, through the Kubernetes API alone.\n\n"
+            + "  actorloki demo     see it work, against a simulated namespace and Loki in this process\n"
+            + "  actorloki check    before deploying, or when something is wrong: what works and how to fix what does not\n"
+            + "  actorloki          ship (the same as `actorloki run`)\n\n"
+            + "Settings come from reference.conf, your HOCON file (--config or $ACTORLOKI_CONFIG), ACTORLOKI__... environment\n"
+            + "variables and --set KEY=VALUE, in that order. Every option is a shortcut for the setting named after it.");
 
+        root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(DemoCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(CheckCommand.Create(output, error, HoconEnvironment.Process));
+        root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
         var version = new Command("version", "Print the version of actorloki.");
         version.SetAction(_ =>
         {
@@ -28,17 +39,6 @@ public static class ActorLokiCli
             return 0;
         });
         root.Add(version);
-
-        var demo = new Command("demo", "Run the real pipeline against a built-in simulated namespace and Loki receiver.");
-        demo.SetAction(_ =>
-        {
-            error.WriteLine("actorloki demo: the pipeline is not built yet; nothing to run.");
-            return 2;
-        });
-        root.Add(demo);
-
-        root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
-        root.Add(RunCommand.Create(output, error, HoconEnvironment.Process));
         RunCommand.MakeDefault(root, output, error, HoconEnvironment.Process);
 
         return root;
@@ -48,7 +48,9 @@ public static class ActorLokiCli
         IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = Build(output, error);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // Signals are not System.CommandLine's to handle: `run` drains through the host's lifetime, `demo` stops
+        // writing and accounts, other commands end at once.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
         return root.Parse(args).InvokeAsync(configuration, cancellationToken);
     }
 }

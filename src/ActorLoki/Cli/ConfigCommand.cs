@@ -24,7 +24,7 @@ public static class ConfigCommand
     private static Command CreatePrint(TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
         var print = new Command("print", "Print the effective configuration as HOCON (secrets redacted); problems go to standard error.");
-        var options = new ConfigOptions();
+        var options = ConfigOptions.ForShipper();
         options.AddTo(print);
         var origin = new Option<bool>("--origin") { Description = "Show where each value came from, as a trailing comment." };
         print.Add(origin);
@@ -45,7 +45,7 @@ public static class ConfigCommand
     private static Command CreateValidate(TextWriter output, Func<IReadOnlyDictionary<string, string>> environment)
     {
         var validate = new Command("validate", "Check the configuration: exit 0 when it is valid, else print every problem and exit 1.");
-        var options = new ConfigOptions();
+        var options = ConfigOptions.ForShipper();
         options.AddTo(validate);
         validate.SetAction(parseResult =>
         {

@@ -4,12 +4,15 @@ using ActorLoki.Shipper.Settings;
 namespace ActorLoki.Cli;
 
 /// <summary>
-/// The options every command that loads the configuration shares (<c>config print</c>, <c>config validate</c>,
-/// and <c>run</c>/<c>demo</c> when they come): the file, generic <c>--set</c> overrides and a few named ones.
-/// Create one instance per command, add it with <see cref="AddTo"/>, read it with <see cref="ToSources"/>.
+/// The options of a command that loads the configuration: the file, generic <c>--set</c> overrides, and
+/// named options, each of which is a shortcut for one setting (so everything the command line can say,
+/// HOCON can say too, and <c>--help</c> names the key). Create one instance per command, add options with
+/// <see cref="Setting"/> and <see cref="Flag"/>, then <see cref="AddTo"/>; read it with <see cref="ToSources"/>.
 /// </summary>
 public sealed class ConfigOptions
 {
+    private readonly List<(Option Option, string Key, Func<ParseResult, string?> Value)> _settings = [];
+
     public Option<string?> ConfigFile { get; } = new("--config", "-c")
     {
         Description = $"HOCON configuration file, merged over the defaults (default: ${ActorLokiConfiguration.ConfigFileVariable}).",
@@ -18,31 +21,44 @@ public sealed class ConfigOptions
 
     public Option<string[]> Set { get; } = new("--set")
     {
-        Description = "Override one setting, e.g. --set actorloki.loki.batch.max-bytes=2MiB (repeatable; the actorloki. prefix may be left out).",
+        Description = "Override one setting, e.g. --set loki.batch.max-bytes=2MiB (repeatable; the actorloki. prefix may be left out).",
         HelpName = "KEY=VALUE",
         Arity = ArgumentArity.ZeroOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public Option<string?> LokiUrl { get; } = new("--loki-url")
+    /// <summary>The options every shipping command has: <c>--loki-url</c>, <c>--namespace</c>, <c>--cluster-name</c>.</summary>
+    public static ConfigOptions ForShipper()
     {
-        Description = "Loki push URL, or its base URL (http://loki:3100); sets actorloki.loki.url.",
-        HelpName = "URL",
-    };
+        var options = new ConfigOptions();
+        options.Setting("--loki-url", "actorloki.loki.url", "URL", "Loki push URL, or its base URL such as http://loki:3100.");
+        var namespaces = new Option<string[]>("--namespace", "-n")
+        {
+            Description = "Namespace to follow (repeatable, or comma-separated; actorloki.kubernetes.namespaces).",
+            HelpName = "NAMESPACE",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        options._settings.Add((namespaces, "actorloki.kubernetes.namespaces", result => result.GetValue(namespaces) is { Length: > 0 } values ? string.Join(',', values) : null));
+        options.Setting("--cluster-name", "actorloki.cluster-name", "NAME", "Value of the cluster label on every stream.");
+        return options;
+    }
 
-    public Option<string[]> Namespace { get; } = new("--namespace", "-n")
+    /// <summary>Adds <paramref name="name"/> VALUE as a shortcut for the setting <paramref name="key"/>.</summary>
+    public Option<string?> Setting(string name, string key, string helpName, string description)
     {
-        Description = "Namespace to follow (repeatable, or comma-separated); sets actorloki.kubernetes.namespaces.",
-        HelpName = "NAMESPACE",
-        Arity = ArgumentArity.ZeroOrMore,
-        AllowMultipleArgumentsPerToken = false,
-    };
+        var option = new Option<string?>(name) { Description = $"{description[..^1]} ({key}).", HelpName = helpName };
+        _settings.Add((option, key, result => result.GetValue(option)));
+        return option;
+    }
 
-    public Option<string?> ClusterName { get; } = new("--cluster-name")
+    /// <summary>Adds the flag <paramref name="name"/> as a shortcut for setting the boolean <paramref name="key"/> to true.</summary>
+    public Option<bool> Flag(string name, string key, string description)
     {
-        Description = "Value of the cluster label; sets actorloki.cluster-name.",
-        HelpName = "NAME",
-    };
+        var option = new Option<bool>(name) { Description = $"{description[..^1]} ({key} = true)." };
+        _settings.Add((option, key, result => result.GetValue(option) ? "true" : null));
+        return option;
+    }
 
     public void AddTo(Command command)
     {
@@ -57,11 +73,13 @@ public sealed class ConfigOptions
                 }
             }
         });
+        foreach (var (option, _, _) in _settings)
+        {
+            command.Add(option);
+        }
+
         command.Add(ConfigFile);
         command.Add(Set);
-        command.Add(LokiUrl);
-        command.Add(Namespace);
-        command.Add(ClusterName);
     }
 
     /// <summary>The configuration sources for this invocation: named options first, then every <c>--set</c> in order, so <c>--set</c> has the last word.</summary>
@@ -70,19 +88,12 @@ public sealed class ConfigOptions
         ArgumentNullException.ThrowIfNull(parseResult);
         ArgumentNullException.ThrowIfNull(environment);
         var overrides = new List<KeyValuePair<string, string>>();
-        if (parseResult.GetValue(LokiUrl) is { } url)
+        foreach (var (_, key, value) in _settings)
         {
-            overrides.Add(new("actorloki.loki.url", url));
-        }
-
-        if (parseResult.GetValue(Namespace) is { Length: > 0 } namespaces)
-        {
-            overrides.Add(new("actorloki.kubernetes.namespaces", string.Join(',', namespaces)));
-        }
-
-        if (parseResult.GetValue(ClusterName) is { } clusterName)
-        {
-            overrides.Add(new("actorloki.cluster-name", clusterName));
+            if (value(parseResult) is { } text)
+            {
+                overrides.Add(new(key, text));
+            }
         }
 
         foreach (var assignment in parseResult.GetValue(Set) ?? [])

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ActorLoki.Hosting;
+using ActorLoki.Kubernetes;
 using ActorLoki.Logging;
 using ActorLoki.Shipper.Settings;
 
@@ -10,8 +11,8 @@ public static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
-        var run = new Command("run", "Ship the logs of the configured namespaces to Loki until stopped (SIGTERM drains first). The default command.");
-        var options = new ConfigOptions();
+        var run = new Command("run", "Ship the logs of the configured namespaces to Loki until stopped; SIGTERM drains first. The default command.");
+        var options = ConfigOptions.ForShipper();
         options.AddTo(run);
         run.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
         return run;
@@ -20,7 +21,7 @@ public static class RunCommand
     /// <summary>Adds the run options and action to the root command, so that plain <c>actorloki</c> runs.</summary>
     public static void MakeDefault(RootCommand root, TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
     {
-        var options = new ConfigOptions();
+        var options = ConfigOptions.ForShipper();
         options.AddTo(root);
         root.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
     }
@@ -42,11 +43,15 @@ public static class RunCommand
             await using var host = ShipperHost.Create(settings, loggerFactory);
             return await host.RunAsync(cancellationToken);
         }
+        catch (Exception e) when (e is KubernetesConfigurationException or IOException or UnauthorizedAccessException)
+        {
+            // A failure before the shipper runs (no kubeconfig, no token, an unreadable file) is said plainly, once.
+            serilog.Fatal("actorloki could not start: {Reason}", e.Message);
+            return 1;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A failure before the shipper runs (no kubeconfig, an unusable certificate...) is said plainly.
             serilog.Fatal(e, "actorloki could not start: {Reason}", e.Message);
-            await error.WriteLineAsync($"actorloki: could not start: {e.Message}");
             return 1;
         }
         finally

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using ActorLoki.Metrics;
@@ -8,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +24,15 @@ namespace ActorLoki.Hosting;
 /// </summary>
 public sealed class ShipperHost : IAsyncDisposable
 {
+    /// <summary>
+    /// Buckets of the end-to-end lag histogram, in seconds: fine around the batch wait (where a healthy shipper
+    /// is), coarse up to an hour (an outage being caught up).
+    /// </summary>
+    public static readonly IReadOnlyList<double> EndToEndLagBuckets =
+        [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+    private const string EndToEndLagName = "actorloki_end_to_end_lag_seconds";
+
     private readonly WebApplication _app;
 
     private ShipperHost(WebApplication app) => _app = app;
@@ -30,36 +42,76 @@ public sealed class ShipperHost : IAsyncDisposable
 
     public ShipperService Service => _app.Services.GetRequiredService<ShipperService>();
 
+    /// <summary>What <c>/metrics</c> serves.</summary>
+    public PrometheusExporter Metrics => _app.Services.GetRequiredService<PrometheusExporter>();
+
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Builds the host; <paramref name="configure"/> can replace parts of the runtime (tests, the demo).</summary>
-    public static ShipperHost Create(ActorLokiSettings settings, ILoggerFactory loggerFactory, Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure = null)
+    /// <summary>
+    /// Builds the host; <paramref name="configure"/> can replace parts of the runtime (tests, the demo), and
+    /// <paramref name="options"/> says how the process around it behaves (signals, a free port).
+    /// </summary>
+    public static ShipperHost Create(
+        ActorLokiSettings settings,
+        ILoggerFactory loggerFactory,
+        Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure = null,
+        ShipperHostOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        options ??= new ShipperHostOptions();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "actorloki" });
+
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
 
         // ASP.NET Core's own request logs are noise for a log shipper; its warnings and errors still show.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // A failed start is reported once, by the command, in its own words.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.Services.Configure<HostOptions>(o =>
         {
             // The drain has its own deadline; the host gives it that long plus a margin before giving up.
             o.ShutdownTimeout = settings.Shutdown.DrainDeadline + TimeSpan.FromSeconds(10);
         });
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var port = options.AnyFreePort ? 0 : settings.Http.Port;
+        var listen = port == 0 && !options.AnyFreePort ? null : ListenUrl(settings.Http.Host, port);
+        if (listen is null)
         {
-            kestrel.AddServerHeader = false;
-            if (settings.Http.Port > 0 || settings.Http.Host is "127.0.0.1" or "localhost")
-            {
-                kestrel.Listen(ParseAddress(settings.Http.Host), settings.Http.Port);
-            }
+            // actorloki.http.port = 0: no endpoints at all (Kestrel would otherwise listen on its default port).
+            builder.Services.AddSingleton<IServer, NoServer>();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+        if (!options.HandleTerminationSignals)
+        {
+            // The caller (the demo, a test) decides when to stop; Ctrl-C and SIGTERM are not the host's to take.
+            builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
+        }
+
+        // Each host has its own meters (through the host's IMeterFactory), so /metrics shows this shipper alone.
+        builder.Services.AddSingleton(sp =>
+        {
+            var meters = sp.GetRequiredService<IMeterFactory>();
+            return new PrometheusExporter(
+                meter => meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal),
+                name => name == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets);
         });
-        builder.Services.AddSingleton(new PrometheusExporter());
-        builder.Services.AddSingleton(sp => new ShipperService(settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), configure));
+        builder.Services.AddSingleton(sp => new ShipperService(
+            settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
 
         var app = builder.Build();
+        if (listen is not null)
+        {
+            // Set here, the address wins over ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS (set by the .NET container
+            // images), which are then not even looked at.
+            app.Urls.Add(listen);
+        }
+
+        // Listening starts now, before the shipper records anything: a measurement nobody listens to is lost.
+        app.Services.GetRequiredService<PrometheusExporter>();
         MapEndpoints(app, settings);
         return new ShipperHost(app);
     }
@@ -68,7 +120,7 @@ public sealed class ShipperHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         EndpointAddress = addresses?.FirstOrDefault() is { } address ? new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) : null;
     }
 
@@ -84,13 +136,17 @@ public sealed class ShipperHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
-    private static IPAddress ParseAddress(string host) => host switch
+    private static string ListenUrl(string host, int port)
     {
-        "" or "*" or "0.0.0.0" => IPAddress.Any,
-        "localhost" => IPAddress.Loopback,
-        "::" => IPAddress.IPv6Any,
-        _ => IPAddress.Parse(host),
-    };
+        var address = host switch
+        {
+            "" or "*" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.Parse(host),
+        };
+        var text = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return string.Create(CultureInfo.InvariantCulture, $"http://{text}:{port}");
+    }
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
@@ -120,6 +176,42 @@ public sealed class ShipperHost : IAsyncDisposable
 internal sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => factory.CreateLogger(categoryName);
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>How the process around a <see cref="ShipperHost"/> behaves.</summary>
+public sealed record ShipperHostOptions
+{
+    /// <summary>
+    /// Stop on SIGTERM and Ctrl-C, draining first (<c>actorloki run</c>). False leaves stopping to the caller
+    /// (<see cref="ShipperHost.StopAsync"/>): the demo and tests.
+    /// </summary>
+    public bool HandleTerminationSignals { get; init; } = true;
+
+    /// <summary>Listen on <c>actorloki.http.host</c> with a free port instead of <c>actorloki.http.port</c> (tests, the demo).</summary>
+    public bool AnyFreePort { get; init; }
+}
+
+/// <summary>A host lifetime that waits for nothing and handles no signal.</summary>
+internal sealed class CallerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The server when the endpoints are disabled: it listens nowhere.</summary>
+internal sealed class NoServer : IServer
+{
+    public IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {

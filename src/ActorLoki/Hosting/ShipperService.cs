@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using ActorLoki.Actors;
+using ActorLoki.Logging;
 using ActorLoki.Shipper;
 using ActorLoki.Shipper.Settings;
 using Microsoft.Extensions.Hosting;
@@ -14,27 +17,46 @@ public sealed partial class ShipperService(
     ActorLokiSettings settings,
     ILoggerFactory loggerFactory,
     IHostApplicationLifetime lifetime,
+    IMeterFactory meterFactory,
     Func<ShipperRuntimeOptions, ShipperRuntimeOptions>? configure) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ActorLoki.Host");
+    /// <summary>How often readiness is evaluated for the <c>actorloki_ready</c> gauge (and on every <c>/readyz</c>).</summary>
+    private static readonly TimeSpan ReadinessInterval = TimeSpan.FromSeconds(10);
+
+    private readonly ActorLifecycleLog _lifecycle = new(loggerFactory);
+    private readonly CancellationTokenSource _stopped = new();
     private int _stopping;
+    private int _ready;
+    private int _disposed;
 
     public ShipperRuntime? Runtime { get; private set; }
+
+    /// <summary>The actor lifecycle log of this shipper (tests look at what it knows).</summary>
+    internal ActorLifecycleLog Lifecycle => _lifecycle;
 
     /// <summary>0 after a clean stop, 1 after an unrecoverable failure.</summary>
     public int ExitCode { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = loggerFactory };
+        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = _lifecycle.LoggerFactory, MeterFactory = meterFactory };
         Runtime = ShipperRuntime.Start(configure is null ? options : configure(options));
+        _lifecycle.Attach(Runtime.System.EventStream);
+        meterFactory.Create("ActorLoki.Host").CreateObservableGauge(
+            "actorloki_ready",
+            () => Volatile.Read(ref _ready),
+            description: "1 when the shipper is ready (pods listed, Loki accepting pushes), else 0; what /readyz answers, evaluated every 10 s.");
         _ = WatchAsync(Runtime);
+        _ = EvaluateReadinessAsync(Runtime.System.Settings.TimeProvider, _stopped.Token);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _stopping, 1);
+        await _stopped.CancelAsync().ConfigureAwait(false);
+        Volatile.Write(ref _ready, 0);
         if (Runtime is { } runtime)
         {
             await runtime.StopAsync(settings.Shutdown.DrainDeadline).ConfigureAwait(false);
@@ -46,6 +68,13 @@ public sealed partial class ShipperService(
     /// nothing waiting to be pushed. A Loki that refuses everything (401, 403, down) makes it not ready.
     /// </summary>
     public async Task<(bool Ready, string Reason)> ReadinessAsync(TimeSpan pushWindow, CancellationToken cancellationToken)
+    {
+        var readiness = await EvaluateAsync(pushWindow, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _ready, readiness.Ready && Volatile.Read(ref _stopping) == 0 ? 1 : 0);
+        return readiness;
+    }
+
+    private async Task<(bool Ready, string Reason)> EvaluateAsync(TimeSpan pushWindow, CancellationToken cancellationToken)
     {
         if (Runtime is not { } runtime || runtime.WhenTerminated.IsCompleted)
         {
@@ -71,9 +100,44 @@ public sealed partial class ShipperService(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a hosted service, it is disposed by both registrations.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _stopping, 1);
+        await _stopped.CancelAsync().ConfigureAwait(false);
+        _stopped.Dispose();
         if (Runtime is { } runtime)
         {
             await runtime.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _lifecycle.Dispose();
+    }
+
+    private async Task EvaluateReadinessAsync(TimeProvider time, CancellationToken stopped)
+    {
+        using var timer = new PeriodicTimer(ReadinessInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopped).ConfigureAwait(false))
+            {
+                try
+                {
+                    await ReadinessAsync(settings.Http.ReadyPushWindow, stopped).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is AskTimeoutException or TimeoutException)
+                {
+                    // The guardian did not answer: that is not ready.
+                    Volatile.Write(ref _ready, 0);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 

@@ -5,7 +5,6 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Display;
-using Serilog.Formatting.Json;
 using Serilog.Sinks.SystemConsole.Themes;
 
 namespace ActorLoki.Logging;
@@ -36,7 +35,7 @@ public static class ActorLokiLogging
         else
         {
             ITextFormatter formatter = json
-                ? new JsonFormatter(renderMessage: true, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+                ? new JsonLogFormatter()
                 : new MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture);
             configuration.WriteTo.Sink(new TextWriterSink(output, formatter));
         }

@@ -62,7 +62,7 @@ public sealed class SerilogLoggerProvider(SerilogLogger root) : ILoggerProvider,
                 template = Templates.GetOrAdd(values[^1].Value as string ?? string.Empty, Parser.Parse);
                 for (var i = 0; i < values.Count - 1; i++)
                 {
-                    Add(properties, values[i].Key, values[i].Value);
+                    Add(properties, NameInTemplate(template, values[i].Key), values[i].Value);
                 }
             }
             else
@@ -92,6 +92,25 @@ public sealed class SerilogLoggerProvider(SerilogLogger root) : ILoggerProvider,
                 (Properties: properties, Provider: provider));
 
             serilog.Write(new LogEvent(DateTimeOffset.UtcNow, level, exception, template, properties));
+        }
+
+        /// <summary>
+        /// The template's spelling of a property: Microsoft.Extensions.Logging matches names case-insensitively, and
+        /// source-generated methods with more than six parameters name them after the parameter (<c>@namespace</c>
+        /// for <c>{Namespace}</c>), while Serilog renders only exact names.
+        /// </summary>
+        private static string NameInTemplate(MessageTemplate template, string name)
+        {
+            name = name.TrimStart('@');
+            foreach (var token in template.Tokens)
+            {
+                if (token is PropertyToken property && string.Equals(property.PropertyName, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return property.PropertyName;
+                }
+            }
+
+            return name;
         }
 
         private static void Add(List<LogEventProperty> properties, string name, object? value)

@@ -54,40 +54,87 @@ public sealed class PrometheusExporter : IDisposable
     /// <summary>Renders every collected metric. Observable instruments are observed now.</summary>
     public string Render()
     {
-        lock (_renderGate)
-        {
-            return RenderLocked();
-        }
-    }
-
-    private string RenderLocked()
-    {
-        foreach (var family in _families.Values)
-        {
-            family.ResetObserved();
-        }
-
-        _listener.RecordObservableInstruments();
-
-        // Several instruments may share a name (one per meter instance); a name is written once.
-        var byName = _families.Values
-            .GroupBy(f => f.Name, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
         var text = new StringBuilder(4096);
-        foreach (var group in byName)
+        foreach (var family in Collect())
         {
-            var first = group.First();
-            text.Append("# HELP ").Append(first.Name).Append(' ').Append(EscapeHelp(first.Help)).Append('\n');
-            text.Append("# TYPE ").Append(first.Name).Append(' ').Append(first.TypeName).Append('\n');
-            var series = group.SelectMany(f => f.Snapshot()).GroupBy(s => s.Labels, StringComparer.Ordinal);
-            foreach (var same in series.OrderBy(s => s.Key, StringComparer.Ordinal))
+            text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
+            text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+            foreach (var series in family.Series)
             {
-                first.Write(text, same.Key, same.Select(s => s.Value));
+                WriteSeries(text, family, series);
             }
         }
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// A snapshot of every metric, by name (sorted), each series once: instruments that share a name (one per
+    /// meter instance) are summed series by series. Observable instruments are observed now.
+    /// </summary>
+    public IReadOnlyList<MetricFamilySnapshot> Collect()
+    {
+        lock (_renderGate)
+        {
+            foreach (var family in _families.Values)
+            {
+                family.ResetObserved();
+            }
+
+            _listener.RecordObservableInstruments();
+            return
+            [
+                .. _families.Values
+                    .GroupBy(f => f.Name, StringComparer.Ordinal)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(Merge),
+            ];
+        }
+    }
+
+    private static MetricFamilySnapshot Merge(IGrouping<string, Family> group)
+    {
+        var first = group.First();
+        var series = group
+            .SelectMany(f => f.Snapshot())
+            .GroupBy(s => s.Key, StringComparer.Ordinal)
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(same =>
+            {
+                var parts = same.Select(s => s.Value).ToList();
+                var buckets = first.Kind == Kind.Histogram
+                    ? first.Bounds.Select((bound, b) => parts.Sum(p => p.BucketCount(b))).ToArray()
+                    : null;
+                return new SeriesSnapshot(same.Key, parts[0].Labels, parts.Sum(p => p.Value), parts.Sum(p => p.Count), buckets);
+            })
+            .ToList();
+        return new MetricFamilySnapshot(first.Name, first.TypeName, first.Help, first.Kind == Kind.Histogram ? first.Bounds : [], series);
+    }
+
+    private static void WriteSeries(StringBuilder text, MetricFamilySnapshot family, SeriesSnapshot series)
+    {
+        if (series.BucketCounts is not { } counts)
+        {
+            text.Append(family.Name).Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
+            return;
+        }
+
+        long cumulative = 0;
+        for (var b = 0; b < family.Bounds.Count; b++)
+        {
+            cumulative += counts[b];
+            text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, FormatValue(family.Bounds[b]))).Append(' ')
+                .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        var count = series.Count.ToString(CultureInfo.InvariantCulture);
+        text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, "+Inf")).Append(' ').Append(count).Append('\n');
+        text.Append(family.Name).Append("_sum").Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
+        text.Append(family.Name).Append("_count").Append(series.RenderedLabels).Append(' ').Append(count).Append('\n');
+    }
+
+    private static string WithLe(string labels, string le) =>
+        labels.Length == 0 ? $"{{le=\"{le}\"}}" : string.Concat(labels.AsSpan(0, labels.Length - 1), $",le=\"{le}\"}}");
 
     public void Dispose() => _listener.Dispose();
 
@@ -132,14 +179,9 @@ public sealed class PrometheusExporter : IDisposable
         _ => value.ToString("R", CultureInfo.InvariantCulture),
     };
 
-    /// <summary>Renders a tag set as <c>{a="1",b="2"}</c>, sorted by name; empty for no tags.</summary>
-    private static string RenderLabels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>A tag set as sorted name/value pairs (names sanitised).</summary>
+    private static KeyValuePair<string, string>[] SortedLabels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        if (tags.IsEmpty)
-        {
-            return string.Empty;
-        }
-
         var pairs = new KeyValuePair<string, string>[tags.Length];
         for (var i = 0; i < tags.Length; i++)
         {
@@ -147,6 +189,17 @@ public sealed class PrometheusExporter : IDisposable
         }
 
         Array.Sort(pairs, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return pairs;
+    }
+
+    /// <summary>Renders sorted labels as <c>{a="1",b="2"}</c>; empty for no labels.</summary>
+    private static string RenderLabels(KeyValuePair<string, string>[] pairs)
+    {
+        if (pairs.Length == 0)
+        {
+            return string.Empty;
+        }
+
         var text = new StringBuilder("{");
         for (var i = 0; i < pairs.Length; i++)
         {
@@ -206,10 +259,12 @@ public sealed class PrometheusExporter : IDisposable
             _ => "gauge",
         };
 
+        public IReadOnlyList<double> Bounds => _bounds;
+
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = RenderLabels(tags);
-            var series = _series.GetOrAdd(labels, static (_, bounds) => new Series(bounds.Length), _bounds);
+            var pairs = SortedLabels(tags);
+            var series = _series.GetOrAdd(RenderLabels(pairs), static (_, state) => new Series(state.Bounds.Length, state.Pairs), (Bounds: _bounds, Pairs: pairs));
             switch (Kind)
             {
                 case Kind.Histogram:
@@ -233,40 +288,15 @@ public sealed class PrometheusExporter : IDisposable
             }
         }
 
-        public IEnumerable<(string Labels, Series Value)> Snapshot() => _series.Select(p => (p.Key, p.Value));
-
-        public void Write(StringBuilder text, string labels, IEnumerable<Series> parts)
-        {
-            var list = parts.ToList();
-            if (Kind != Kind.Histogram)
-            {
-                text.Append(Name).Append(labels).Append(' ').Append(FormatValue(list.Sum(s => s.Value))).Append('\n');
-                return;
-            }
-
-            var baseName = Name;
-            long cumulative = 0;
-            for (var b = 0; b < _bounds.Length; b++)
-            {
-                cumulative += list.Sum(s => s.BucketCount(b));
-                text.Append(baseName).Append("_bucket").Append(WithLe(labels, FormatValue(_bounds[b]))).Append(' ')
-                    .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            }
-
-            var count = list.Sum(s => s.Count);
-            text.Append(baseName).Append("_bucket").Append(WithLe(labels, "+Inf")).Append(' ').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            text.Append(baseName).Append("_sum").Append(labels).Append(' ').Append(FormatValue(list.Sum(s => s.Value))).Append('\n');
-            text.Append(baseName).Append("_count").Append(labels).Append(' ').Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        private static string WithLe(string labels, string le) =>
-            labels.Length == 0 ? $"{{le=\"{le}\"}}" : string.Concat(labels.AsSpan(0, labels.Length - 1), $",le=\"{le}\"}}");
+        public ConcurrentDictionary<string, Series> Snapshot() => _series;
     }
 
     /// <summary>The running value of one series; for histograms also its bucket counts.</summary>
-    private sealed class Series(int buckets)
+    private sealed class Series(int buckets, IReadOnlyList<KeyValuePair<string, string>> labels)
     {
         private readonly long[] _buckets = new long[buckets];
+
+        public IReadOnlyList<KeyValuePair<string, string>> Labels { get; } = labels;
         private double _value;
         private long _count;
 
@@ -307,4 +337,22 @@ public sealed class PrometheusExporter : IDisposable
             Add(value);
         }
     }
+}
+
+/// <summary>One metric family as scraped: its Prometheus name and type, and each series.</summary>
+/// <param name="Bounds">Upper bounds of the histogram buckets (empty for counters and gauges).</param>
+public sealed record MetricFamilySnapshot(string Name, string Type, string Help, IReadOnlyList<double> Bounds, IReadOnlyList<SeriesSnapshot> Series)
+{
+    /// <summary>The sum over every series whose labels match <paramref name="where"/> (all when null).</summary>
+    public double Sum(Func<IReadOnlyList<KeyValuePair<string, string>>, bool>? where = null) =>
+        Series.Where(s => where is null || where(s.Labels)).Sum(s => s.Value);
+}
+
+/// <summary>
+/// One series: its labels, its value (for a histogram, the sum of observations), the number of observations
+/// and, for a histogram, the count of each bucket (not cumulative).
+/// </summary>
+public sealed record SeriesSnapshot(string RenderedLabels, IReadOnlyList<KeyValuePair<string, string>> Labels, double Value, long Count, long[]? BucketCounts)
+{
+    public string? Label(string name) => Labels.FirstOrDefault(l => l.Key == name).Value;
 }

@@ -1,8 +1,5 @@
 using System.Net;
 using ActorLoki.Hosting;
-using ActorLoki.Kubernetes.Configuration;
-using ActorLoki.Shipper.Positions;
-using ActorLoki.Shipper.Settings;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;
 using ActorLoki.Tests.Metrics;
@@ -11,50 +8,10 @@ using Xunit.Abstractions;
 
 namespace ActorLoki.Tests.Hosting;
 
-public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ShipperHostTests(ITestOutputHelper output) : SimulatedBackends
 {
-    private const string Ns = "shop";
-    private KubernetesSimulator _kube = null!;
-    private LokiReceiver _loki = null!;
-
-    public async Task InitializeAsync()
-    {
-        _kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = Ns });
-        _loki = await LokiReceiver.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _loki.DisposeAsync();
-        await _kube.DisposeAsync();
-    }
-
-    private ShipperHost CreateHost(params (string Key, string Value)[] overrides)
-    {
-        var settings = ActorLokiConfiguration.Load(new ConfigurationSources
-        {
-            CommandLine =
-            [
-                new("actorloki.kubernetes.namespaces", $"[{Ns}]"),
-                new("actorloki.loki.url", _loki.PushUrl.ToString()),
-                new("actorloki.loki.batch.max-wait", "100ms"),
-                new("actorloki.positions.store", "memory"),
-                new("actorloki.http.host", "127.0.0.1"),
-                new("actorloki.http.port", "0"),
-                .. overrides.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value)),
-            ],
-        }).GetSettingsOrThrow();
-        return ShipperHost.Create(settings, new XunitLoggerFactory(output), options => options with
-        {
-            KubernetesConfiguration = new KubernetesClientConfiguration
-            {
-                Server = _kube.BaseAddress,
-                Namespace = Ns,
-                Credentials = KubernetesCredentials.Token(_kube.Tokens.Current),
-            },
-            PositionsStore = new MemoryPositionsStore(),
-        });
-    }
+    private ShipperHost CreateHost(params (string Key, string Value)[] overrides) =>
+        TestHosts.Create(Kube, Loki, new XunitLoggerFactory(output), overrides);
 
     private static async Task<string> GetEventuallyAsync(HttpClient http, string path, HttpStatusCode expected, string? containing = null)
     {
@@ -75,7 +32,7 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task The_host_ships_lines_serves_health_readiness_metrics_and_debug_and_drains_on_stop()
     {
-        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns, Labels = new Dictionary<string, string> { ["app"] = "web" } });
+        Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns, Labels = new Dictionary<string, string> { ["app"] = "web" } });
         await using var host = CreateHost();
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.EndpointAddress };
@@ -84,10 +41,10 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
         await GetEventuallyAsync(http, "/readyz", HttpStatusCode.OK);
         for (var i = 0; i < 50; i++)
         {
-            _kube.Cluster.WriteLog(Ns, "web-0", "app", $"hello {i}");
+            Kube.Cluster.WriteLog(Ns, "web-0", "app", $"hello {i}");
         }
 
-        await _loki.WaitForEntriesAsync(50).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(50).WaitAsync(TimeSpan.FromSeconds(20));
 
         // Loki stores the lines a moment before the batcher hears of it: wait for the acknowledgement.
         IReadOnlyDictionary<string, PrometheusTextParser.MetricFamily> families;
@@ -125,17 +82,17 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Readiness_turns_false_while_Loki_refuses_pushes_and_lines_wait()
     {
-        _kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
-        _loki.Faults.Always(LokiFault.Status(401));
+        Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
+        Loki.Faults.Always(LokiFault.Status(401));
         await using var host = CreateHost(("http.ready-push-window", "200ms"), ("loki.retry.min-backoff", "50ms"), ("loki.retry.max-backoff", "200ms"));
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.EndpointAddress };
 
-        _kube.Cluster.WriteLog(Ns, "web-0", "app", "a line that cannot be pushed yet");
+        Kube.Cluster.WriteLog(Ns, "web-0", "app", "a line that cannot be pushed yet");
         await GetEventuallyAsync(http, "/readyz", HttpStatusCode.ServiceUnavailable, containing: "Loki has not accepted a push");
 
-        _loki.Faults.Clear();
+        Loki.Faults.Clear();
         await GetEventuallyAsync(http, "/readyz", HttpStatusCode.OK);
-        await _loki.WaitForEntriesAsync(1).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(1).WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

@@ -1,0 +1,170 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using ActorLoki.Shipper.Settings;
+using ActorLoki.Tests.Deploy;
+
+namespace ActorLoki.Tests.Docs;
+
+/// <summary>The README is the user's documentation: its key reference is reference.conf's, and its commands and files exist.</summary>
+public sealed partial class ReadmeTests(ScrapedMetrics metrics) : IClassFixture<ScrapedMetrics>
+{
+    private const string Start = "<!-- settings reference: generated from src/ActorLoki.Shipper/reference.conf by ReadmeTests; do not edit by hand -->";
+    private const string End = "<!-- end of settings reference -->";
+
+    private static string Readme => Repository.Read("README.md").ReplaceLineEndings("\n");
+
+    /// <summary>
+    /// The settings reference as reference.conf gives it: one table per section, each key with its default and the
+    /// comment above it in reference.conf.
+    /// </summary>
+    internal static string SettingsReference()
+    {
+        var text = new StringBuilder();
+        var path = new List<string>();
+        var rows = new List<(string Section, string Key, string Default, string Comment)>();
+        var comment = "";
+        foreach (var raw in ActorLokiConfiguration.ReferenceText.ReplaceLineEndings("\n").Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("# ", StringComparison.Ordinal))
+            {
+                comment = line[2..];
+            }
+            else if (SectionLine().Match(line) is { Success: true } section)
+            {
+                path.Add(section.Groups[1].Value);
+                comment = "";
+            }
+            else if (line == "}")
+            {
+                path.RemoveAt(path.Count - 1);
+            }
+            else if (SettingLine().Match(line) is { Success: true } setting)
+            {
+                rows.Add((string.Join('.', path), setting.Groups[1].Value, setting.Groups[2].Value.Trim(), comment));
+                comment = "";
+            }
+        }
+
+        foreach (var section in rows.GroupBy(r => r.Section))
+        {
+            text.Append("\n#### `").Append(section.Key).Append("`\n\n| Key | Default | What it does |\n|---|---|---|\n");
+            foreach (var row in section)
+            {
+                text.Append("| `").Append(row.Key).Append("` | `").Append(Cell(row.Default)).Append("` | ").Append(Cell(row.Comment)).Append(" |\n");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
+    [Fact]
+    public void The_settings_reference_in_the_README_is_reference_conf()
+    {
+        var readme = Readme;
+        var from = readme.IndexOf(Start, StringComparison.Ordinal);
+        var to = readme.IndexOf(End, StringComparison.Ordinal);
+        from.Should().BeGreaterThan(0, "the README's Configuration section holds the generated settings reference");
+        to.Should().BeGreaterThan(from);
+        var expected = SettingsReference();
+
+        var actual = readme[(from + Start.Length)..to];
+
+        actual.Trim().Should().Be(expected.Trim(), "the README lists every key of reference.conf with its default and comment; replace the block between the markers with:\n" + expected);
+    }
+
+    [Fact]
+    public void Every_key_of_reference_conf_is_in_the_README_and_no_other()
+    {
+        var reference = SettingsReference();
+        var keys = ReferenceRow().Count(reference);
+
+        keys.Should().Be(ActorLokiConfiguration.KnownKeys.Count(k => !ActorLokiConfiguration.KnownKeys.Any(other => other.StartsWith(k + ".", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public void The_example_configuration_is_valid_and_means_what_it_says()
+    {
+        var example = HoconBlock().Match(Section("Configuration"));
+        example.Success.Should().BeTrue("the Configuration section shows an example file");
+        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"actorloki-readme-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, example.Groups[1].Value);
+        try
+        {
+            var result = ActorLokiConfiguration.Load(new ConfigurationSources { ConfigFile = file });
+
+            result.Problems.Should().BeEmpty();
+            var settings = result.GetSettingsOrThrow();
+            settings.Loki.Url.Should().Be(new Uri("https://loki.example.com/loki/api/v1/push"));
+            settings.Kubernetes.Namespaces.Should().Equal("payments", "web");
+            settings.Selection.ExcludeContainers.Should().Equal("istio-proxy");
+            settings.Loki.Batch.MaxBytes.Should().Be(2 * 1024 * 1024);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Quick_start_has_exactly_the_demo_and_the_tests()
+    {
+        var quickStart = Section("Quick start");
+        var commands = CodeLine().Matches(quickStart).Select(m => m.Groups[1].Value.Trim()).ToList();
+
+        commands.Should().HaveCount(2);
+        commands[0].Should().StartWith("dotnet run --project src/ActorLoki -- demo");
+        commands[1].Should().StartWith("dotnet test ActorLoki.sln");
+    }
+
+    [Fact]
+    public void Every_repository_file_the_README_names_exists()
+    {
+        foreach (Match file in RepositoryPath().Matches(Readme))
+        {
+            var path = file.Groups[1].Value.TrimEnd('/');
+            (File.Exists(Repository.PathOf(path)) || Directory.Exists(Repository.PathOf(path))).Should().BeTrue($"the README names {path}");
+        }
+    }
+
+    [Fact]
+    public void Metrics_and_logs_describes_every_metric_the_host_exports_and_no_other()
+    {
+        var described = MetricRow().Matches(Section("Metrics and logs")).Select(m => m.Groups[1].Value).ToList();
+
+        described.Should().OnlyHaveUniqueItems();
+        described.Should().BeEquivalentTo(metrics.Families.Keys, "each metric on /metrics has a row saying what it means");
+    }
+
+    private static string Section(string title)
+    {
+        var readme = Readme;
+        var start = readme.IndexOf("\n## " + title + "\n", StringComparison.Ordinal);
+        start.Should().BeGreaterThan(0, $"the README has a section {title}");
+        var end = readme.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
+        return readme[start..(end < 0 ? readme.Length : end)];
+    }
+
+    [GeneratedRegex("```hocon\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex HoconBlock();
+
+    [GeneratedRegex(@"^([a-z][a-z0-9-]*) \{$")]
+    private static partial Regex SectionLine();
+
+    [GeneratedRegex(@"^([a-z][a-z0-9-]*)\s*=\s*(.+)$")]
+    private static partial Regex SettingLine();
+
+    [GeneratedRegex(@"^\| `[a-z0-9-]+` \|", RegexOptions.Multiline)]
+    private static partial Regex ReferenceRow();
+
+    [GeneratedRegex(@"^(dotnet [^#\n]+)", RegexOptions.Multiline)]
+    private static partial Regex CodeLine();
+
+    [GeneratedRegex(@"`((?:deploy|src|tests)/[A-Za-z0-9_./-]+)`")]
+    private static partial Regex RepositoryPath();
+
+    [GeneratedRegex(@"^\| `(actorloki_[a-z0-9_]+)`", RegexOptions.Multiline)]
+    private static partial Regex MetricRow();
+}
