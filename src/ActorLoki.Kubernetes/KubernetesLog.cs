@@ -38,8 +38,8 @@ internal static partial class KubernetesLog
     [LoggerMessage(EventId = 5113, Level = LogLevel.Warning, Message = "Pod watch for {Scope} was silent for {Silence}; reopening it")]
     public static partial void InformerSilent(ILogger logger, string scope, TimeSpan silence);
 
-    [LoggerMessage(EventId = 5114, Level = LogLevel.Warning, Message = "Pod informer for {Scope} failed; retrying in {Delay}")]
-    public static partial void InformerFailed(ILogger logger, string scope, TimeSpan delay, Exception exception);
+    [LoggerMessage(EventId = 5114, Level = LogLevel.Warning, Message = "Pod informer for {Scope} failed ({Error}); retrying in {Delay}")]
+    public static partial void InformerFailed(ILogger logger, string scope, string error, TimeSpan delay);
 
     [LoggerMessage(EventId = 5115, Level = LogLevel.Debug, Message = "Pod watch for {Scope} ended after {Events} events; watching again from {ResourceVersion}")]
     public static partial void InformerWatchEnded(ILogger logger, string scope, int events, string? resourceVersion);

@@ -223,20 +223,43 @@ public sealed partial class LokiClient : IDisposable
         return answer;
     }
 
+    /// <summary>
+    /// Sends an empty push (<c>{"streams":[]}</c>) with the client's URL, credentials, tenant, headers and TLS.
+    /// Loki answers it as any push — 204, or 401, 403, 404 — and stores nothing: a check that the shipper
+    /// could push, without writing to Loki. Returns the status and the start of the answer's body.
+    /// </summary>
+    public async Task<(int Status, string Body)> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var content = new ReadOnlyMemoryContent("""{"streams":[]}"""u8.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var message = NewRequest(content);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        var body = response.IsSuccessStatusCode ? string.Empty : await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
+        return ((int)response.StatusCode, Shorten(body));
+    }
+
     private HttpRequestMessage BuildRequest(EncodedRequest request)
+    {
+        var content = new ReadOnlyMemoryContent(request.Body);
+        content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
+        if (request.ContentEncoding is not null)
+        {
+            content.Headers.ContentEncoding.Add(request.ContentEncoding);
+        }
+
+        return NewRequest(content);
+    }
+
+    private HttpRequestMessage NewRequest(HttpContent content)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, _options.Url)
         {
-            Content = new ReadOnlyMemoryContent(request.Body),
+            Content = content,
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher,
         };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
-        if (request.ContentEncoding is not null)
-        {
-            message.Content.Headers.ContentEncoding.Add(request.ContentEncoding);
-        }
-
         message.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
         if (!string.IsNullOrEmpty(_options.TenantId))
         {

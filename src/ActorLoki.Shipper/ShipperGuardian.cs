@@ -219,13 +219,13 @@ public sealed partial class ShipperGuardian : ReceiveActor
         replyTo.Tell(new Streams(tails));
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "ActorLoki started: following {Namespaces}, pushing to {Loki}, positions in {Positions}")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "ActorLoki started: following {Namespaces}, pushing to {Loki}, positions in {Positions}")]
     private static partial void LogStarted(ILogger logger, string namespaces, string loki, string positions);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Stopping: no more reading; pushing what is buffered within {Deadline}")]
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Stopping: no more reading; pushing what is buffered within {Deadline}")]
     private static partial void LogDraining(ILogger logger, TimeSpan deadline);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Stopped: everything pushed = {Drained}, positions saved = {Saved}, {Left} bytes left unacknowledged, in {Took}")]
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Stopped: everything pushed = {Drained}, positions saved = {Saved}, {Left} bytes left unacknowledged, in {Took}")]
     private static partial void LogDrained(ILogger logger, bool drained, bool saved, long left, TimeSpan took);
 }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ActorLoki.Kubernetes.Informers;
 
 namespace ActorLoki.Shipper;
 
@@ -15,6 +16,8 @@ public sealed class ShipperMetrics : IDisposable
     private readonly bool _ownsMeter;
     private long _bufferedBytes;
     private long _lastPushSuccessUnixSeconds;
+    private readonly List<Func<PodInformerStatistics>> _informers = [];
+    private (long Expired, long Silent, long Failed) _retired;
 
     public ShipperMetrics(IMeterFactory? meterFactory = null)
     {
@@ -37,7 +40,7 @@ public sealed class ShipperMetrics : IDisposable
         PositionMismatches = _meter.CreateCounter<long>("actorloki_position_mismatches", description: "Resumes whose saved position did not match the log (rotated or replaced); lines were re-sent rather than lost.");
         PositionsSaved = _meter.CreateCounter<long>("actorloki_positions_saved", description: "Saves of the positions store, by store.");
         PositionsSaveFailures = _meter.CreateCounter<long>("actorloki_positions_save_failures", description: "Failed saves of the positions store, by store.");
-        WatchRestarts = _meter.CreateCounter<long>("actorloki_pod_watch_restarts", description: "Pod watches reopened, by reason.");
+        _meter.CreateObservableCounter("actorloki_pod_watch_restarts", ObserveWatchRestarts, description: "Pod watches reopened other than at their normal end, by reason (expired, silent, failed).");
         ActiveTails = _meter.CreateUpDownCounter<long>("actorloki_active_tails", description: "Container log streams being followed.");
         _meter.CreateObservableGauge("actorloki_buffered_bytes", () => Interlocked.Read(ref _bufferedBytes), "By", "Bytes of lines read and not yet acknowledged by Loki.");
         _meter.CreateObservableGauge(
@@ -77,7 +80,52 @@ public sealed class ShipperMetrics : IDisposable
 
     public Counter<long> PositionsSaveFailures { get; }
 
-    public Counter<long> WatchRestarts { get; }
+    /// <summary>Includes an informer's figures in <c>actorloki_pod_watch_restarts</c> until the returned handle is disposed.</summary>
+    public IDisposable ObserveInformer(Func<PodInformerStatistics> statistics)
+    {
+        lock (_informers)
+        {
+            _informers.Add(statistics);
+        }
+
+        return new Unregister(() =>
+        {
+            lock (_informers)
+            {
+                _informers.Remove(statistics);
+            }
+
+            // Counters only grow: what a stopped informer counted stays in the total.
+            var last = statistics();
+            lock (_informers)
+            {
+                _retired = (_retired.Expired + last.Expirations, _retired.Silent + last.SilentWatches, _retired.Failed + last.Failures);
+            }
+        });
+    }
+
+    private IEnumerable<Measurement<long>> ObserveWatchRestarts()
+    {
+        long expired, silent, failed;
+        lock (_informers)
+        {
+            (expired, silent, failed) = _retired;
+            foreach (var informer in _informers)
+            {
+                var s = informer();
+                expired += s.Expirations;
+                silent += s.SilentWatches;
+                failed += s.Failures;
+            }
+        }
+
+        return [new(expired, Reason("expired")), new(silent, Reason("silent")), new(failed, Reason("failed"))];
+    }
+
+    private sealed class Unregister(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
 
     public UpDownCounter<long> ActiveTails { get; }
 

@@ -56,17 +56,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
         var time = options.TimeProvider ?? TimeProvider.System;
         var environment = options.Environment ?? KubernetesEnvironment.System;
 
-        var kubernetesConfiguration = options.KubernetesConfiguration ?? KubernetesClientConfiguration.Load(
-            settings.Kubernetes.Mode switch
-            {
-                KubernetesMode.InCluster => KubernetesConnectionMode.InCluster,
-                KubernetesMode.Kubeconfig => KubernetesConnectionMode.Kubeconfig,
-                _ => KubernetesConnectionMode.Auto,
-            },
-            NullIfEmpty(settings.Kubernetes.Kubeconfig),
-            NullIfEmpty(settings.Kubernetes.Context),
-            settings.Kubernetes.TokenRefreshInterval,
-            environment);
+        var kubernetesConfiguration = options.KubernetesConfiguration ?? LoadKubernetesConfiguration(settings.Kubernetes, environment);
         var kubernetes = new KubernetesClient(
             kubernetesConfiguration,
             new KubernetesClientSettings
@@ -80,10 +70,8 @@ public sealed class ShipperRuntime : IAsyncDisposable
         var loki = new LokiClient(LokiOptions(settings.Loki), loggerFactory.CreateLogger<LokiClient>(), time, options.MeterFactory);
         var metrics = new ShipperMetrics(options.MeterFactory);
 
-        var ownNamespace = environment.GetVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : kubernetes.DefaultNamespace ?? "default";
-        IReadOnlyList<string?> namespaces = settings.Kubernetes.AllNamespaces ? [null]
-            : settings.Kubernetes.Namespaces.Count > 0 ? [.. settings.Kubernetes.Namespaces]
-            : [ownNamespace];
+        var ownNamespace = OwnNamespace(environment, kubernetesConfiguration);
+        var namespaces = NamespacesToFollow(settings.Kubernetes, ownNamespace);
         var store = options.PositionsStore ?? settings.Positions.Store switch
         {
             PositionsStoreKind.File => new FilePositionsStore(settings.Positions.File),
@@ -116,6 +104,30 @@ public sealed class ShipperRuntime : IAsyncDisposable
         system.ActorOf(Props.Create(() => new GuardianWatch(guardian, runtime)), "guardian-watch");
         return runtime;
     }
+
+    /// <summary>How to reach the API server, as the <c>actorloki.kubernetes</c> settings and the environment say.</summary>
+    public static KubernetesClientConfiguration LoadKubernetesConfiguration(KubernetesSettings kubernetes, KubernetesEnvironment environment) =>
+        KubernetesClientConfiguration.Load(
+            kubernetes.Mode switch
+            {
+                KubernetesMode.InCluster => KubernetesConnectionMode.InCluster,
+                KubernetesMode.Kubeconfig => KubernetesConnectionMode.Kubeconfig,
+                _ => KubernetesConnectionMode.Auto,
+            },
+            NullIfEmpty(kubernetes.Kubeconfig),
+            NullIfEmpty(kubernetes.Context),
+            kubernetes.TokenRefreshInterval,
+            environment);
+
+    /// <summary>The shipper's own namespace: POD_NAMESPACE (the downward API), else the configuration's, else <c>default</c>.</summary>
+    public static string OwnNamespace(KubernetesEnvironment environment, KubernetesClientConfiguration configuration) =>
+        environment.GetVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : configuration.Namespace ?? "default";
+
+    /// <summary>The namespaces to follow: all (a single null), the configured ones, or the shipper's own.</summary>
+    public static IReadOnlyList<string?> NamespacesToFollow(KubernetesSettings kubernetes, string ownNamespace) =>
+        kubernetes.AllNamespaces ? [null]
+            : kubernetes.Namespaces.Count > 0 ? [.. kubernetes.Namespaces]
+            : [ownNamespace];
 
     /// <summary>The Loki client's options from the <c>actorloki.loki</c> settings.</summary>
     public static LokiClientOptions LokiOptions(LokiSettings loki) => new()

@@ -168,7 +168,9 @@ public sealed class PodInformer
                 var delay = e is KubernetesTooManyRequestsException { RetryAfter: { } retryAfter } && retryAfter > Backoff(failures)
                     ? retryAfter
                     : Backoff(failures);
-                KubernetesLog.InformerFailed(logger, _scope, delay, e);
+                // The API server's message says what is wrong (a 403 names the verb and resource); a stack
+                // trace on every retry would only bury it.
+                KubernetesLog.InformerFailed(logger, _scope, e is KubernetesApiException ? e.Message : $"{e.GetType().Name}: {e.Message}", delay);
                 try
                 {
                     await Task.Delay(delay, time, cancellationToken);

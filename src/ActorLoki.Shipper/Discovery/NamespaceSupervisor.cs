@@ -28,6 +28,7 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
     private readonly HashSet<string> _labelWarnings = new(StringComparer.Ordinal);
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private PodInformer? _informer;
+    private IDisposable? _informerMetrics;
     private bool _synced;
     private bool _stopping;
 
@@ -130,11 +131,14 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
             });
         var token = Context.LifetimeToken;
         var informer = _informer;
+        _informerMetrics = _ctx.Tail.Metrics.ObserveInformer(() => informer.Statistics);
         Task.Run(() => informer.RunAsync(token), token)
             .PipeTo(Self, success: () => new InformerStopped(informer, null), failure: e => new InformerStopped(informer, e));
         informer.WaitForSyncAsync(token).PipeTo(Self, success: () => new Synced(informer), failure: e => new InformerStopped(informer, e));
         LogWatching(Context.Log, _scope);
     }
+
+    protected override void PostStop() => _informerMetrics?.Dispose();
 
     private void OnSynced()
     {

@@ -55,13 +55,10 @@ public sealed partial class LokiPusher : ReceiveActor
         }
 
         _batcher.Tell(new Batcher.PushFailed(work.Batch.Id, result), Self);
+        // The Loki client has logged the answer (6002, 6004); the back-off supervisor logs the restart (1101-1104).
         var retryAfter = result.Outcome == PushOutcome.ConfigurationError ? _maxBackoff : result.RetryAfter;
-        LogPushFailed(Context.Log, work.Batch.Id, work.Attempt, result.StatusCode, result.Detail ?? result.Outcome.ToString());
         throw new PushFailedException(result, retryAfter);
     }
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Push of batch {BatchId} failed (attempt {Attempt}, status {Status}): {Detail}")]
-    private static partial void LogPushFailed(ILogger logger, long batchId, int attempt, int? status, string detail);
 }
 
 /// <summary>A push that must be retried; its <see cref="RetryAfter"/> lengthens the back-off supervisor's next delay.</summary>

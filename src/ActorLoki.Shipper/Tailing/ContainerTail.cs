@@ -78,6 +78,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private double _typicalGapSeconds;
     private int _quietReopens;
     private int _reopens;
+    private long _newestTimestamp;
     private bool _podDeleted;
     private bool _idle;
     private LogStreamStatistics _reported;
@@ -116,7 +117,12 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     }
 
     /// <summary>One tail, for the <c>/debug/streams</c> endpoint.</summary>
-    public sealed record TailStatus(string Namespace, string Pod, string Container, int Instance, string State, string Mode, StreamPosition Position, DateTimeOffset? LastLineAt, long Credit, int Reopens);
+    /// <param name="LastLineAt">When the tail last read new lines.</param>
+    /// <param name="NewestLineTimestamp">The kubelet timestamp of the newest line it read.</param>
+    /// <param name="LagSeconds">How far behind the container the tail reads: now less that timestamp (null before the first line).</param>
+    public sealed record TailStatus(
+        string Namespace, string Pod, string Container, int Instance, string State, string Mode, StreamPosition Position,
+        DateTimeOffset? LastLineAt, DateTimeOffset? NewestLineTimestamp, double? LagSeconds, long Credit, int Reopens);
 
     private enum ReadMode
     {
@@ -279,9 +285,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(GraceTimer, GraceOver.Instance, _ctx.Settings.DeletedPodGrace);
         });
         Receive<GraceOver>(_ => Context.Stop(Self));
-        Receive<GetStatus>(_ => Sender.Tell(new TailStatus(
-            _namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position,
-            _lastNewLinesAt == default ? null : _lastNewLinesAt, _credit, _reopens)));
+        Receive<GetStatus>(_ =>
+        {
+            DateTimeOffset? newest = _newestTimestamp == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(_newestTimestamp / 1_000_000);
+            Sender.Tell(new TailStatus(
+                _namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position,
+                _lastNewLinesAt == default ? null : _lastNewLinesAt, newest, newest is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : null, _credit, _reopens));
+        });
 
         // Results of streams already replaced (older generations) or of an earlier incarnation end here;
         // what they hold goes back.
@@ -475,7 +485,8 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             SinceTime = _position.SinceTime,
             Previous = request.Previous,
         };
-        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, _position.SinceSecond, _position.Skip);
+        var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
+        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, from, _position.Skip);
         _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(Context.LifetimeToken);
         _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, _streamCancel.Token)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
@@ -623,6 +634,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             }
 
             _lastNewLinesAt = now;
+            _newestTimestamp = Math.Max(_newestTimestamp, newest);
             _quietReopens = 0;
             _newLinesSinceOpen = true;
         }
@@ -766,7 +778,8 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         CloseReader();
         _reopens++;
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
-        LogReopen(Context.Log, _namespace, _podName, _container, reason, _position.SinceSecond, _position.Skip);
+        var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
+        LogReopen(Context.Log, _namespace, _podName, _container, reason, from, _position.Skip);
         if (immediately)
         {
             Open();
@@ -958,11 +971,11 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Log of {Namespace}/{Pod}/{Container} cannot be opened: {Message}")]
     private static partial void LogOpenRefused(ILogger logger, string @namespace, string pod, string container, string message);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Reopening the log of {Namespace}/{Pod}/{Container} ({Reason}) from second {Since}, skipping {Skip}")]
-    private static partial void LogReopen(ILogger logger, string @namespace, string pod, string container, string reason, long since, long skip);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Reopening the log of {Namespace}/{Pod}/{Container} ({Reason}) from {From}, skipping {Skip}")]
+    private static partial void LogReopen(ILogger logger, string @namespace, string pod, string container, string reason, string from, long skip);
 
-    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Opening the log of {Namespace}/{Pod}/{Container} instance {Instance} (follow {Follow}, previous {Previous}) from second {Since}, skipping {Skip}")]
-    private static partial void LogOpen(ILogger logger, string @namespace, string pod, string container, int instance, bool follow, bool previous, long since, long skip);
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Opening the log of {Namespace}/{Pod}/{Container} instance {Instance} (follow {Follow}, previous {Previous}) from {From}, skipping {Skip}")]
+    private static partial void LogOpen(ILogger logger, string @namespace, string pod, string container, int instance, bool follow, bool previous, string from, long skip);
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Opening the log of {Namespace}/{Pod}/{Container} took longer than {Timeout}; trying again")]
     private static partial void LogOpenTimedOut(ILogger logger, string @namespace, string pod, string container, TimeSpan timeout);

@@ -44,17 +44,7 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.Load(
-                settings.Kubernetes.Mode switch
-                {
-                    KubernetesMode.InCluster => KubernetesConnectionMode.InCluster,
-                    KubernetesMode.Kubeconfig => KubernetesConnectionMode.Kubeconfig,
-                    _ => KubernetesConnectionMode.Auto,
-                },
-                NullIfEmpty(settings.Kubernetes.Kubeconfig),
-                NullIfEmpty(settings.Kubernetes.Context),
-                settings.Kubernetes.TokenRefreshInterval,
-                environment);
+            configuration = ShipperRuntime.LoadKubernetesConfiguration(settings.Kubernetes, environment);
         }
         catch (Exception e) when (e is KubernetesConfigurationException or IOException or UnauthorizedAccessException or FormatException)
         {
@@ -66,10 +56,8 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
             configuration,
             new KubernetesClientSettings { ConnectTimeout = settings.Kubernetes.ConnectTimeout, RequestTimeout = settings.Kubernetes.RequestTimeout },
             loggerFactory);
-        var ownNamespace = environment.GetVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : configuration.Namespace ?? "default";
-        IReadOnlyList<string?> namespaces = settings.Kubernetes.AllNamespaces ? [null]
-            : settings.Kubernetes.Namespaces.Count > 0 ? [.. settings.Kubernetes.Namespaces]
-            : [ownNamespace];
+        var ownNamespace = ShipperRuntime.OwnNamespace(environment, configuration);
+        var namespaces = ShipperRuntime.NamespacesToFollow(settings.Kubernetes, ownNamespace);
 
         // The first request says whether the server is there and takes the credentials; a 403 means it did.
         var server = $"API server {configuration.Server} ({configuration.Source}; credentials: {configuration.Credentials.Description})";
@@ -253,7 +241,13 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         var url = loki.Url.GetLeftPart(UriPartial.Path);
         if (settings.Check.DryRun)
         {
-            var probe = await AttemptAsync(ct => LokiProbe.SendEmptyPushAsync(loki, ct), cancellationToken).ConfigureAwait(false);
+            var probe = await AttemptAsync(
+                async ct =>
+                {
+                    using var client = new LokiClient(ShipperRuntime.LokiOptions(loki));
+                    return await client.ProbeAsync(ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
             switch (probe)
             {
                 case { Error: null, Value.Status: >= 200 and < 300 }:
@@ -262,8 +256,9 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
                 case { Error: null }:
                     Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(probe.Value.Status, probe.Value.Body));
                     break;
-                case { Error: IOException or UnauthorizedAccessException }:
-                    Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(null, LokiAnswer.CredentialsPrefix + probe.Error.Message));
+                case { Error: { } unreadable } when unreadable is IOException or UnauthorizedAccessException || unreadable.InnerException is IOException or UnauthorizedAccessException:
+                    // A credential file the client could not read (it wraps the I/O error with the file's name).
+                    Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(null, LokiAnswer.CredentialsPrefix + unreadable.Message));
                     break;
                 default:
                     Fail($"Loki {url} (dry run: an empty push)", LokiAnswer.Explain(null, Describe(probe.Error)));

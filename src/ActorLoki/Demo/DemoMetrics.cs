@@ -45,7 +45,7 @@ internal sealed record DemoMetrics(
             Sum("actorloki_lines_dropped_total"),
             Sum("actorloki_push_retries_total"),
             Sum("actorloki_active_tails"),
-            Sum("actorloki_tail_reopens_total", "restart"),
+            Sum("actorloki_tail_reopens_total", "instance_ended"),
             Sum("actorloki_buffered_bytes"),
             lag?.Bounds ?? [],
             buckets);

@@ -27,6 +27,11 @@ internal sealed class DemoWorkload
 
     private static readonly TimeSpan WorkerLineInterval = TimeSpan.FromMilliseconds(500);
 
+    // Shorter than the kubelet's (10 s, doubling to 5 min) so that a short demo shows a few crashes.
+    private static readonly TimeSpan BackOff = TimeSpan.FromSeconds(2);
+
+    private bool _backingOff;
+
     private readonly SimulatedCluster _cluster;
     private readonly DemoSettings _settings;
     private readonly Scenario _scenario;
@@ -76,6 +81,19 @@ internal sealed class DemoWorkload
     {
         _scenario.Advance(elapsed);
         _inState += elapsed;
+        if (_backingOff)
+        {
+            // CrashLoopBackOff: the dead instance's log is what the API serves until the next one starts.
+            if (_inState >= BackOff)
+            {
+                _cluster.StartContainer(Namespace, WorkerPod, WorkerContainer);
+                _backingOff = false;
+                WorkerStarted();
+            }
+
+            return;
+        }
+
         _sinceWorkerLine += elapsed;
         for (; _sinceWorkerLine >= WorkerLineInterval; _sinceWorkerLine -= WorkerLineInterval)
         {
@@ -87,10 +105,10 @@ internal sealed class DemoWorkload
         {
             Worker(Crash);
 
-            // The kubelet restarts it at once. (A real crash loop also waits in CrashLoopBackOff between runs;
-            // the shipper reopens a waiting container's ended log in a tight loop today, so the demo leaves it out.)
-            _cluster.RestartContainer(Namespace, WorkerPod, WorkerContainer, exitCode: 134);
-            WorkerStarted();
+            // It dies and waits in CrashLoopBackOff before the kubelet starts it again.
+            _cluster.RestartContainer(Namespace, WorkerPod, WorkerContainer, exitCode: 134, backOff: true);
+            _backingOff = true;
+            _inState = TimeSpan.Zero;
         }
     }
 

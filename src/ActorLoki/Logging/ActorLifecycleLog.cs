@@ -9,8 +9,8 @@ namespace ActorLoki.Logging;
 /// <summary>
 /// Turns the actor system's lifecycle events into log events, without saying anything twice. What the
 /// kernel and the back-off supervisor already log stays theirs: a failure and the supervisor's decision
-/// (1001), dead letters (1006, Debug), back-off restarts (1101-1104, with the pusher's own 4101 for each
-/// failed push). Added here:
+/// (1001), dead letters (1006, Debug), back-off restarts (1101-1104; the failed push itself is the Loki
+/// client's 6002 or 6004). Added here:
 /// <list type="bullet">
 /// <item>9101 <see cref="ActorRestarted"/>: the actor path, the cause and the attempt, and for a tail its namespace,
 /// pod and container. It replaces the kernel's 1001 for a Restart decision, which would say the same with less.</item>
