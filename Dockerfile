@@ -36,6 +36,10 @@ COPY --from=build /app .
 # The runtime's diagnostics IPC socket would be created in /tmp; nothing attaches to it in production, and the
 # root filesystem may be read-only.
 ENV DOTNET_EnableDiagnostics=0
+# Cap the GC's young generation at 4 MiB (the value is hexadecimal). Left alone, .NET sizes it from the CPU
+# cache, which on large cloud hosts lets each gen0 reach ~100 MiB of mostly garbage: measured at 1,000 followed
+# containers, this cuts the shipper's RSS by ~45 MiB for no loss of throughput (README, Performance).
+ENV DOTNET_GCgen0MaxBudget=0x400000
 
 # The `app` user of the .NET images, by number so that Kubernetes can verify runAsNonRoot.
 USER 1654

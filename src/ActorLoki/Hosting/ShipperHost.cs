@@ -95,7 +95,9 @@ public sealed class ShipperHost : IAsyncDisposable
         {
             var meters = sp.GetRequiredService<IMeterFactory>();
             return new PrometheusExporter(
-                meter => meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal),
+                // The .NET runtime's own meter too (GC heap, fragmentation, committed memory, thread pool): what
+                // explains the process's memory and CPU next to ActorLoki's figures.
+                meter => (meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal)) || meter.Name == "System.Runtime",
                 name => name == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets);
         });
         builder.Services.AddSingleton(sp => new ShipperService(

@@ -146,6 +146,14 @@ public sealed class PrometheusExporter : IDisposable
         }
     }
 
+    private static string? UnitSuffix(string? unit) => unit switch
+    {
+        "By" => "_bytes",
+        "s" => "_seconds",
+        "ms" => "_milliseconds",
+        _ => null,
+    };
+
     /// <summary>Prometheus metric and label names: <c>[a-zA-Z_:][a-zA-Z0-9_:]*</c>; others become <c>_</c>.</summary>
     internal static string SanitizeName(string name, bool allowColon)
     {
@@ -240,7 +248,14 @@ public sealed class PrometheusExporter : IDisposable
             Kind = generic == typeof(Counter<>) || generic == typeof(ObservableCounter<>) ? Kind.Counter
                 : generic == typeof(Histogram<>) ? Kind.Histogram
                 : Kind.Gauge;
+            // ActorLoki's instruments carry Prometheus names; others (the runtime's dotted OpenTelemetry names)
+            // get their unit as a suffix, as OpenTelemetry's Prometheus exporter does.
             var baseName = SanitizeName(instrument.Name, allowColon: true);
+            if (!instrument.Meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal) && UnitSuffix(instrument.Unit) is { } suffix && !baseName.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                baseName += suffix;
+            }
+
             Name = Kind == Kind.Counter && !baseName.EndsWith("_total", StringComparison.Ordinal) ? baseName + "_total" : baseName;
             Help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description;
             _bounds = [.. buckets.Order()];

@@ -37,10 +37,19 @@ internal sealed record E2eOptions
     /// </summary>
     public int MemoryLimitMiB { get; init; } = 256;
 
-    /// <summary>What the shipper process gets: <see cref="Environment"/> and the emulated memory limit.</summary>
-    public IReadOnlyList<string> ShipperEnvironment => MemoryLimitMiB > 0
-        ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}", .. Environment]
-        : Environment;
+    /// <summary>
+    /// What the shipper process gets: what the container image sets (Dockerfile <c>ENV</c>), the emulated memory
+    /// limit, then <see cref="Environment"/> (which can override either).
+    /// </summary>
+    public IReadOnlyList<string> ShipperEnvironment =>
+    [
+        .. ImageEnvironment,
+        .. MemoryLimitMiB > 0 ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}"] : Array.Empty<string>(),
+        .. Environment,
+    ];
+
+    /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
+    public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCgen0MaxBudget=0x400000"];
 
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCgen0size=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];

@@ -72,6 +72,7 @@ public sealed partial class DockerfileTests
 
         runtime.All("VOLUME").Should().BeEmpty("nothing is written in the image; positions live in a ConfigMap");
         runtime.All("ENV").Should().Contain("DOTNET_EnableDiagnostics=0", "the runtime's diagnostics socket would need a writable /tmp");
+        runtime.All("ENV").Should().Contain("DOTNET_GCgen0MaxBudget=0x400000", "the benchmark measures the shipper with what the image sets (E2eOptions.ImageEnvironment)");
         Repository.Read("Directory.Build.props").Should().Contain("<InvariantGlobalization>true</InvariantGlobalization>", "the chiseled image has no ICU");
     }
 
