@@ -228,6 +228,12 @@ internal sealed class ShipperProcess : IAsyncDisposable
 
         lock (_outputGate)
         {
+            // ACTORLOKI_BENCH_SHIPPER_LOG=FILE keeps the shipper's whole output, for looking into a run.
+            if (Environment.GetEnvironmentVariable("ACTORLOKI_BENCH_SHIPPER_LOG") is { Length: > 0 } file)
+            {
+                File.AppendAllText(file, line + "\n");
+            }
+
             _output.Enqueue(line);
             while (_output.Count > 200)
             {
