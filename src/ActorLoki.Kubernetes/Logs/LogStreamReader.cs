@@ -108,14 +108,7 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
     {
         while (!_eof)
         {
-            if (_end == _start && _buffer is not null)
-            {
-                // Nothing pending: give the buffer back while waiting for data.
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
-                _start = _end = _scanned = 0;
-            }
-
+            ReleaseBufferIfDrained();
             if (_buffer is null)
             {
                 // Zero-byte read: wait for data without holding a buffer (HTTP/1.1 and HTTP/2 response streams support it).
@@ -136,6 +129,10 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
             _bytes += read;
             if (Split(final: false) is { } chunk)
             {
+                // The chunk owns a copy of its lines: the read buffer goes back to the pool now, not when the
+                // caller asks for more. Hundreds of streams receiving data at once would otherwise each hold
+                // one while their chunks are handled, more than the pool keeps, and every read would allocate.
+                ReleaseBufferIfDrained();
                 return chunk;
             }
         }
@@ -360,6 +357,17 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         }
 
         _chunkLines[_chunkCount++] = line with { Offset = line.Offset - _chunkStart };
+    }
+
+    /// <summary>Nothing pending (no partial line): the read buffer goes back to the pool until data comes.</summary>
+    private void ReleaseBufferIfDrained()
+    {
+        if (_end == _start && _buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+            _start = _end = _scanned = 0;
+        }
     }
 
     private void ReturnBuffer()

@@ -181,6 +181,29 @@ public sealed class LogStreamReaderTests
     }
 
     [Fact]
+    public async Task The_read_buffer_goes_back_to_the_pool_as_soon_as_a_chunk_is_complete()
+    {
+        // Hundreds of followed streams get data at once and each hands over a chunk. Were every reader to keep
+        // its 64 KiB read buffer until asked for more, the pool would run dry and each read would allocate one.
+        const int Streams = 200;
+        var readers = Enumerable.Range(0, Streams).Select(i => Reader($"{T1} stream {i}\n{T2} more\n", new LogReaderOptions())).ToList();
+        (await readers[0].ReadChunkAsync())!.Dispose();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var chunks = new List<LogChunk>();
+        for (var i = 1; i < Streams; i++)
+        {
+            chunks.Add((await readers[i].ReadChunkAsync())!);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        chunks.Should().OnlyContain(c => c.Count == 2);
+        allocated.Should().BeLessThan(Streams * 64L * 1024 / 8, "the read buffers are reused, not allocated per stream");
+        chunks.ForEach(c => c.Dispose());
+        readers.ForEach(r => r.Dispose());
+    }
+
+    [Fact]
     public void A_chunk_can_be_built_for_consumers_tests()
     {
         using var chunk = LogChunk.Create([(5, "one"), (6, "two")]);
