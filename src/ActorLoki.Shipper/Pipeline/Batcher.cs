@@ -44,6 +44,8 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     // Credit: what each registered tail holds (may go below zero by one read), and tails waiting for more.
     private readonly Dictionary<IActorRef, long> _balances = [];
     private readonly LinkedList<IActorRef> _starved = new();
+    // Tails asked to give back credit above their fair window, until they answer.
+    private readonly HashSet<IActorRef> _reclaiming = [];
     private readonly Dictionary<StreamKey, KeyProgress> _progress = [];
     private readonly List<IActorRef> _drainRequesters = [];
 
@@ -64,6 +66,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
         Receive<RegisterTail>(_ => OnRegister());
         Receive<UnregisterTail>(_ => OnUnregister(Sender));
+        Receive<CreditReturned>(OnCreditReturned);
         Receive<Append>(OnAppend);
         Receive<RequestWork>(OnRequestWork);
         Receive<PushCompleted>(OnPushCompleted);
@@ -100,6 +103,15 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
     /// <summary>Credit for a tail to read more.</summary>
     public sealed record Credit(long Bytes);
+
+    /// <summary>
+    /// To a tail holding more than its fair window while others wait: give back up to <paramref name="Bytes"/>
+    /// of unspent credit; answered with <see cref="CreditReturned"/>.
+    /// </summary>
+    public sealed record ReturnCredit(long Bytes);
+
+    /// <summary>From a tail: the unspent credit it gave back (possibly 0, when it had spent it meanwhile).</summary>
+    public sealed record CreditReturned(long Bytes);
 
     /// <summary>From the pusher: ready to push a batch (a restarted pusher is given the unacknowledged one again).</summary>
     public sealed record RequestWork
@@ -150,6 +162,24 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         }
 
         TopUp(Sender, _options.InitialCredit);
+        if (_starved.Count > 0 && Available < MinimumGrant)
+        {
+            ReclaimIdleCredit();
+        }
+    }
+
+    private void OnCreditReturned(CreditReturned returned)
+    {
+        _reclaiming.Remove(Sender);
+        if (_balances.TryGetValue(Sender, out var balance))
+        {
+            // The tail took the same amount off its own count, so both sides still agree.
+            var after = balance - returned.Bytes;
+            _held += Math.Max(0, after) - Math.Max(0, balance);
+            _balances[Sender] = after;
+        }
+
+        GrantToStarved();
     }
 
     private void OnUnregister(IActorRef tail)
@@ -160,11 +190,19 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         }
 
         _starved.Remove(tail);
+        _reclaiming.Remove(tail);
         GrantToStarved();
     }
 
     /// <summary>Room left in the budget for new credit.</summary>
     private long Available => _options.BufferMaxBytes - _buffered - _held;
+
+    /// <summary>
+    /// The most credit one tail is given: the configured window while there are few tails, shrinking so that
+    /// all of them together hold at most half the budget. Credit held by quiet tails is budget nobody can use;
+    /// with a thousand followed containers every one of them must still be able to read.
+    /// </summary>
+    private long FairWindow => Math.Clamp(_options.BufferMaxBytes / (2L * Math.Max(1, _balances.Count)), MinimumGrant, Math.Max(MinimumGrant, _options.CreditWindow));
 
     /// <summary>
     /// Brings a tail's credit up to <paramref name="target"/> as far as the budget (and <paramref name="cap"/>)
@@ -173,7 +211,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     private void TopUp(IActorRef tail, long target, long cap = long.MaxValue)
     {
         var balance = _balances.GetValueOrDefault(tail);
-        var wanted = target - balance;
+        var wanted = Math.Min(target, FairWindow) - balance;
         var grant = Math.Min(Math.Min(wanted, cap), Math.Max(0, Available));
         if (grant > 0)
         {
@@ -202,6 +240,27 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             {
                 var share = Math.Max(MinimumGrant, Available / (_starved.Count + 1));
                 TopUp(tail, _options.CreditWindow, share);
+            }
+        }
+
+        if (_starved.Count > 0 && Available < MinimumGrant)
+        {
+            ReclaimIdleCredit();
+        }
+    }
+
+    /// <summary>
+    /// Tails wait while others hold more than the fair window (given when there were fewer tails, and kept
+    /// because their containers went quiet): those are asked to give the excess back.
+    /// </summary>
+    private void ReclaimIdleCredit()
+    {
+        var window = FairWindow;
+        foreach (var (tail, balance) in _balances)
+        {
+            if (balance > window && _reclaiming.Add(tail))
+            {
+                tail.Tell(new ReturnCredit(balance - window));
             }
         }
     }

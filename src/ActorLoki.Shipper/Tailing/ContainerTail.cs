@@ -272,6 +272,13 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private void CommonHandlers()
     {
         Receive<Batcher.Credit>(credit => _credit += credit.Bytes);
+        Receive<Batcher.ReturnCredit>(request =>
+        {
+            // Unspent credit only: a read already under way may still take this tail below zero, as any read can.
+            var given = Math.Clamp(request.Bytes, 0, Math.Max(0, _credit));
+            _credit -= given;
+            Sender.Tell(new Batcher.CreditReturned(given));
+        });
         Receive<PodUpdated>(OnPodUpdated);
         Receive<PodDeleted>(_ =>
         {

@@ -42,4 +42,39 @@ public sealed class DeliveryTests(ITestOutputHelper output)
         stream.LabelValues["namespace"].Should().Be(ShipperHarness.Namespace);
         stream.LabelValues["job"].Should().Be($"{ShipperHarness.Namespace}/{stream.LabelValues["app"]}");
     }
+
+    [Fact]
+    public async Task Hundreds_of_quiet_containers_started_after_busy_ones_are_all_followed_promptly()
+    {
+        // Busy tails are topped up to large credit windows; when their containers go quiet and hundreds of
+        // new ones start, the budget must still let every new tail read (the window shrinks, idle credit
+        // comes back) instead of leaving them to wait for memory nobody is using.
+        const string Ns = ShipperHarness.Namespace;
+        await using var h = await ShipperHarness.StartAsync(output, new Dictionary<string, string>
+        {
+            ["loki.batch.max-wait"] = "1s",
+            ["tail.silence-floor"] = "5m",
+        });
+        for (var p = 0; p < 8; p++)
+        {
+            h.Cluster.CreatePod(new PodSpecification($"busy-{p}") { Namespace = Ns });
+            for (var i = 0; i < 500; i++)
+            {
+                h.Cluster.WriteLog(Ns, $"busy-{p}", "app", $"busy-{p} line {i} " + new string('x', 150));
+            }
+        }
+
+        await h.StartShipperAsync();
+        await h.Loki.WaitForEntriesAsync(4_000).WaitAsync(DeliveryTimeout);
+
+        for (var p = 0; p < 600; p++)
+        {
+            h.Cluster.CreatePod(new PodSpecification($"quiet-{p}") { Namespace = Ns });
+            h.Cluster.WriteLog(Ns, $"quiet-{p}", "app", $"quiet-{p} started");
+        }
+
+        var report = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(20));
+        report.Complete.Should().BeTrue(report.ToString());
+        h.Loki.Streams().Should().HaveCount(608);
+    }
 }

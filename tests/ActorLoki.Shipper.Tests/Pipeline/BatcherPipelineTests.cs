@@ -152,7 +152,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     [Fact]
     public async Task Credit_never_exceeds_the_budget_is_withheld_while_it_is_spent_and_comes_back_once_Loki_catches_up()
     {
-        var chunk = Chunk(Stream("a"), 0, 100);
+        var chunk = Chunk(Stream("a"), 0, 300);
         var budget = chunk.MemoryBytes * 3;
         _loki.Faults.Always(LokiFault.Status(503));
         var (batcher, _) = StartPipeline(Options(budget: budget));
@@ -161,25 +161,70 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
 
         tail.Tell(batcher, Batcher.RegisterTail.Instance);
         var granted = (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes;
-        granted.Should().BeLessThanOrEqualTo(budget, "credit comes out of the budget");
+        granted.Should().BeLessThanOrEqualTo(budget / 2, "one tail holds at most half the budget");
         other.Tell(batcher, Batcher.RegisterTail.Instance);
+        var otherHolds = (await other.ExpectMsgAsync<Batcher.Credit>()).Bytes;
+        (granted + otherHolds).Should().BeLessThanOrEqualTo(budget);
 
+        // The tail reads on (a probe does not wait for credit): Loki refuses, the budget is spent.
         for (var i = 0; i < 5; i++)
         {
-            tail.Tell(batcher, Chunk(Stream("a"), i * 100, 100));
+            tail.Tell(batcher, Chunk(Stream("a"), i * 300, 300));
         }
 
-        await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
-        await other.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        var topUps = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
         batcher.Tell(Batcher.GetStatus.Instance, TestActor);
         var status = await ExpectMsgAsync<Batcher.BatcherStatus>();
-        status.CreditHeld.Should().Be(0, "with the budget spent, no tail holds credit");
-        status.TailsWaitingForCredit.Should().Be(2);
+        status.BufferedBytes.Should().Be(chunk.MemoryBytes * 5);
+        (granted + topUps.Sum(c => c.Bytes) + otherHolds).Should().BeLessThanOrEqualTo(budget + chunk.MemoryBytes, "credit is only given while the budget has room");
+        status.CreditHeld.Should().Be(otherHolds, "with the budget spent, only the tail that has not read holds credit");
+        status.TailsWaitingForCredit.Should().Be(1);
+        await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         _loki.Faults.Clear();
         await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
-        await other.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
-        await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(10));
+        await _loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_quiet_tail_gives_back_credit_beyond_its_fair_window_when_new_tails_would_wait()
+    {
+        // One tail reads alone and is topped up to a large window, then its container goes quiet; twelve
+        // more containers start. Without the quiet tail's credit the budget cannot give each a first read.
+        var budget = 256L * 1024;
+        var (batcher, _) = StartPipeline(Options(budget: budget));
+        var busy = CreateTestProbe("busy");
+        busy.Tell(batcher, Batcher.RegisterTail.Instance);
+        var held = (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes;
+        var chunk = Chunk(Stream("busy"), 0, 10);
+        busy.Tell(batcher, chunk);
+        held += (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes - chunk.MemoryBytes;
+        held.Should().Be(budget / 2, "alone, a tail may hold half the budget");
+        await _loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
+
+        var newcomers = Enumerable.Range(0, 12).Select(i => CreateTestProbe($"new{i}")).ToList();
+        foreach (var tail in newcomers)
+        {
+            tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        }
+
+        var reclaim = await busy.ExpectMsgAsync<Batcher.ReturnCredit>();
+        batcher.Tell(Batcher.GetStatus.Instance, TestActor);
+        (await ExpectMsgAsync<Batcher.BatcherStatus>()).TailsWaitingForCredit.Should().BeGreaterThan(0, "the budget is held by the quiet tail");
+        var fairWindow = budget / 2 / 13;
+        (held - reclaim.Bytes).Should().BeInRange(fairWindow, budget / 2 / 10, "the quiet tail keeps a fair share of the budget, no more");
+
+        busy.Reply(new Batcher.CreditReturned(reclaim.Bytes));
+        foreach (var tail in newcomers)
+        {
+            var credit = await tail.ExpectMsgAsync<Batcher.Credit>();
+            credit.Bytes.Should().BeGreaterThan(0).And.BeLessThanOrEqualTo(Options().InitialCredit);
+        }
+
+        batcher.Tell(Batcher.GetStatus.Instance, TestActor);
+        var status = await ExpectMsgAsync<Batcher.BatcherStatus>();
+        status.TailsWaitingForCredit.Should().Be(0);
+        status.CreditHeld.Should().BeLessThanOrEqualTo(budget);
     }
 
     [Fact]
