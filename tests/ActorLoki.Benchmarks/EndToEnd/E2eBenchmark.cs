@@ -327,11 +327,11 @@ public sealed class E2eBenchmark : IBenchmark
         HeapMiB = heap,
     };
 
-    /// <summary>The result with the audit of every line (and, when something is missing, what the shipper said).</summary>
+    /// <summary>The result with the audit of every line (and, when something is missing or was sent twice, what the shipper said).</summary>
     internal static E2eResult Complete(BenchEnvironment env, E2eResult result)
     {
         var report = env.Audit();
-        if (!report.Complete || report.VisibleDuplicates > 0)
+        if (!report.Complete || report.VisibleDuplicates > 0 || report.ResentAndDeduplicated > 0)
         {
             Console.Error.WriteLine($"{result.Scenario}: {report}");
             if (env.Shipper is { } shipper)
