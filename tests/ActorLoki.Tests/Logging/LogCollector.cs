@@ -25,10 +25,17 @@ internal sealed class LogCollector : TextWriter
     /// <summary>Every complete JSON line written so far.</summary>
     public IReadOnlyList<JsonElement> Events =>
     [
-        .. Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .. CompleteLines().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(line => line.StartsWith('{'))
             .Select(line => JsonDocument.Parse(line).RootElement),
     ];
+
+    /// <summary>The text up to the last newline: a line still being written (by another thread) is left out.</summary>
+    private string CompleteLines()
+    {
+        var text = Text;
+        return text[..(text.LastIndexOf('\n') + 1)];
+    }
 
     /// <summary>The events with a given event id.</summary>
     public IReadOnlyList<JsonElement> WithEventId(int id) =>
