@@ -93,8 +93,9 @@ public sealed class ProtobufEncodingTests
         foreach (var stream in batch.Streams)
         {
             var adapter = new StreamAdapter { Labels = stream.Labels.Text };
-            foreach (var entry in stream.Entries.ToArray())
+            for (var i = 0; i < stream.Count; i++)
             {
+                var entry = stream[i];
                 var seconds = Math.DivRem(entry.TimestampUnixNanos, 1_000_000_000, out var nanos);
                 if (nanos < 0)
                 {

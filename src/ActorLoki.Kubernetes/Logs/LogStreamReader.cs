@@ -117,8 +117,8 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
 #pragma warning restore CA2022
             }
 
-            PrepareBuffer();
-            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            var wanted = PrepareBuffer();
+            var read = await _stream.ReadAsync(_buffer.AsMemory(_end, wanted), cancellationToken);
             if (read == 0)
             {
                 _eof = true;
@@ -161,18 +161,25 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Makes room for a read of <see cref="_readBytes"/> after the pending bytes.</summary>
-    private void PrepareBuffer()
+    /// <summary>
+    /// Makes room after the pending bytes (a partial line) for the next read, and returns how much to read: what
+    /// brings the buffer to <see cref="_readBytes"/>, so that a chunk copied out of it fits the same pool size and
+    /// stays under the large object heap's threshold at the default 64 KiB (a chunk lives until Loki has its
+    /// lines, and chunks on the large object heap, which is not compacted, fragmented it under a memory limit).
+    /// A pending line longer than that still gets a quarter read at a time until it completes or is cut.
+    /// </summary>
+    private int PrepareBuffer()
     {
         var pending = _end - _start;
-        var needed = pending + _readBytes;
-        if (_buffer is not null && _buffer.Length >= needed && _buffer.Length - _end >= _readBytes / 2)
+        var wanted = Math.Max(_readBytes - pending, _readBytes / 4);
+        if (_buffer is not null && _buffer.Length - _end >= wanted)
         {
-            return;
+            return wanted;
         }
 
         // Move the pending partial line to the front of a buffer just big enough. The pending bytes are bounded
         // (a longer line is cut), so the buffer is too; a buffer grown for one long line shrinks again afterwards.
+        var needed = pending + wanted;
         var target = _buffer is not null && _buffer.Length >= needed && _buffer.Length <= 2 * needed ? _buffer : ArrayPool<byte>.Shared.Rent(needed);
         if (_buffer is not null)
         {
@@ -187,6 +194,7 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         _scanned = Math.Max(0, _scanned - _start);
         _start = 0;
         _end = pending;
+        return wanted;
     }
 
     /// <summary>Turns every complete line (and cut piece) between <see cref="_start"/> and <see cref="_end"/> into a chunk.</summary>

@@ -29,11 +29,10 @@ internal static class JsonPushWriter
         foreach (var segment in plan.Segments)
         {
             var stream = plan.Batch.Streams[segment.Stream];
-            var entries = stream.Entries.Slice(segment.Start, segment.Count);
             var opened = false;
-            for (var i = 0; i < entries.Length; i++)
+            for (var i = 0; i < segment.Count; i++)
             {
-                ref readonly var entry = ref entries[i];
+                ref readonly var entry = ref stream[segment.Start + i];
                 var fix = LineFix.For(segment.Stream, segment.Start + i, entry.Line, limits);
                 if (fix is { } f)
                 {

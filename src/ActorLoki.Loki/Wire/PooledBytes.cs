@@ -3,15 +3,16 @@ using System.Buffers;
 namespace ActorLoki.Loki.Wire;
 
 /// <summary>
-/// A growable byte buffer rented from <see cref="ArrayPool{T}.Shared"/>: the request bodies live in
-/// these, so steady-state pushing allocates no large arrays. Also an <see cref="IBufferWriter{T}"/>
-/// (for <see cref="System.Text.Json.Utf8JsonWriter"/>) and writable as a stream (for gzip).
+/// A growable byte buffer for request bodies, rented so that steady-state pushing allocates no large arrays:
+/// small ones from <see cref="ArrayPool{T}.Shared"/>, large ones (a full request, up to max-request-bytes) from
+/// <see cref="LargeBuffers"/>, which keeps them for good. Also an <see cref="IBufferWriter{T}"/> (for
+/// <see cref="System.Text.Json.Utf8JsonWriter"/>) and writable as a stream (for gzip).
 /// </summary>
 internal sealed class PooledBytes : IBufferWriter<byte>, IDisposable
 {
     private byte[] _array;
 
-    public PooledBytes(int capacity) => _array = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+    public PooledBytes(int capacity) => _array = Rent(Math.Max(capacity, 256));
 
     public byte[] Array => _array;
 
@@ -53,7 +54,7 @@ internal sealed class PooledBytes : IBufferWriter<byte>, IDisposable
         Length = 0;
         if (array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            Return(array);
         }
     }
 
@@ -65,10 +66,107 @@ internal sealed class PooledBytes : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+        var larger = Rent(Math.Max(needed, _array.Length * 2));
         _array.AsSpan(0, Length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_array);
+        Return(_array);
         _array = larger;
+    }
+
+    private static byte[] Rent(int size) => size >= LargeBuffers.Threshold ? LargeBuffers.Rent(size) : ArrayPool<byte>.Shared.Rent(size);
+
+    private static void Return(byte[] array)
+    {
+        if (array.Length >= LargeBuffers.Threshold)
+        {
+            LargeBuffers.Return(array);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>
+    /// The large body buffers, kept once allocated. <see cref="ArrayPool{T}.Shared"/> drops what it holds when
+    /// memory is tight (it trims on a full collection under pressure), which is exactly when a new multi-MiB array
+    /// cannot be had: a shipper reading a backlog at its memory limit then failed every push with
+    /// <see cref="OutOfMemoryException"/> and stalled. One push is in flight at a time, so a few buffers (the
+    /// encoded body and its compressed copy) are all that is ever kept: the two largest, so that they fit every
+    /// request up to the largest seen. Sizes are powers of two up to 1 MiB and whole MiB above.
+    /// </summary>
+    internal static class LargeBuffers
+    {
+        public const int Threshold = 64 * 1024;
+
+        private const int Kept = 2;
+        private const int MiB = 1024 * 1024;
+
+        private static readonly List<byte[]> Free = [];
+
+        public static byte[] Rent(int size)
+        {
+            lock (Free)
+            {
+                var best = -1;
+                for (var i = 0; i < Free.Count; i++)
+                {
+                    if (Free[i].Length >= size && (best < 0 || Free[i].Length < Free[best].Length))
+                    {
+                        best = i;
+                    }
+                }
+
+                if (best >= 0)
+                {
+                    var array = Free[best];
+                    Free.RemoveAt(best);
+                    return array;
+                }
+            }
+
+            var rounded = size <= MiB ? (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size) : ((long)size + MiB - 1) / MiB * MiB;
+            return GC.AllocateUninitializedArray<byte>((int)Math.Min(System.Array.MaxLength, rounded));
+        }
+
+        public static void Return(byte[] array)
+        {
+            lock (Free)
+            {
+                if (Free.Count == Kept)
+                {
+                    // Keep the larger ones: they serve every size.
+                    var smallest = 0;
+                    for (var i = 1; i < Free.Count; i++)
+                    {
+                        if (Free[i].Length < Free[smallest].Length)
+                        {
+                            smallest = i;
+                        }
+                    }
+
+                    if (Free[smallest].Length >= array.Length)
+                    {
+                        return;
+                    }
+
+                    Free.RemoveAt(smallest);
+                }
+
+                Free.Add(array);
+            }
+        }
+
+        /// <summary>Bytes held by the kept buffers (for tests).</summary>
+        public static long HeldBytes
+        {
+            get
+            {
+                lock (Free)
+                {
+                    return Free.Sum(a => (long)a.Length);
+                }
+            }
+        }
     }
 
     private sealed class WriteStream(PooledBytes owner) : Stream

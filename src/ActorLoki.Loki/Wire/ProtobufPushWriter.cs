@@ -76,11 +76,10 @@ internal static class ProtobufPushWriter
         {
             var segment = plan.Segments[s];
             var stream = plan.Batch.Streams[segment.Stream];
-            var entries = stream.Entries.Slice(segment.Start, segment.Count);
             var size = 0;
-            for (var i = 0; i < entries.Length; i++)
+            for (var i = 0; i < segment.Count; i++)
             {
-                ref readonly var entry = ref entries[i];
+                ref readonly var entry = ref stream[segment.Start + i];
                 var lineLength = entry.Line.Length;
                 if (LineFix.For(segment.Stream, segment.Start + i, entry.Line, limits) is { } fix)
                 {
@@ -122,7 +121,6 @@ internal static class ProtobufPushWriter
         {
             var segment = plan.Segments[s];
             var stream = plan.Batch.Streams[segment.Stream];
-            var entries = stream.Entries.Slice(segment.Start, segment.Count);
             if (streamSizes[s] == 0)
             {
                 while (fixes is not null && nextFix < fixes.Count && fixes[nextFix].Stream == segment.Stream && fixes[nextFix].Entry < segment.Start + segment.Count)
@@ -136,9 +134,9 @@ internal static class ProtobufPushWriter
             destination[at++] = StreamTag;
             at += WriteVarint(destination[at..], (ulong)streamSizes[s]);
             at += WriteBytesField(destination[at..], LabelsTag, stream.Labels.Utf8Text);
-            for (var i = 0; i < entries.Length; i++)
+            for (var i = 0; i < segment.Count; i++)
             {
-                ref readonly var entry = ref entries[i];
+                ref readonly var entry = ref stream[segment.Start + i];
                 LineFix? fix = null;
                 if (fixes is not null && nextFix < fixes.Count && fixes[nextFix].Stream == segment.Stream && fixes[nextFix].Entry == segment.Start + i)
                 {

@@ -50,9 +50,9 @@ internal sealed class RequestPlan
         var started = false;
         while (streamIndex < batch.Streams.Count)
         {
-            var stream = batch.Streams[streamIndex].Entries;
+            var stream = batch.Streams[streamIndex];
             var first = entryIndex;
-            while (entryIndex < stream.Length)
+            while (entryIndex < stream.Count)
             {
                 var length = stream[entryIndex].Line.Length;
                 var size = Math.Min(length, maxLineSize);
@@ -78,7 +78,7 @@ internal sealed class RequestPlan
                 segments.Add(new Segment(streamIndex, first, entryIndex - first));
             }
 
-            if (entryIndex < stream.Length)
+            if (entryIndex < stream.Count)
             {
                 return new RequestPlan(batch, segments, start, new PushCursor(streamIndex, entryIndex), entries, bytes);
             }
@@ -107,7 +107,7 @@ internal sealed class RequestPlan
         var middle = End;
         foreach (var segment in Segments)
         {
-            var entries = Batch.Streams[segment.Stream].Entries;
+            var entries = Batch.Streams[segment.Stream];
             var inFirst = Math.Clamp(firstCount - taken, 0, segment.Count);
             if (inFirst > 0)
             {
@@ -134,12 +134,12 @@ internal sealed class RequestPlan
                 new RequestPlan(Batch, second, middle, End, Entries - firstCount, secondBytes));
     }
 
-    private static long SumBytes(ReadOnlySpan<LogEntry> entries, int start, int count)
+    private static long SumBytes(PushStream entries, int start, int count)
     {
         long sum = 0;
-        foreach (var entry in entries.Slice(start, count))
+        for (var i = start; i < start + count; i++)
         {
-            sum += entry.Line.Length;
+            sum += entries[i].Line.Length;
         }
 
         return sum;

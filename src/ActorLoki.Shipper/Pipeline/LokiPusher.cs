@@ -41,7 +41,19 @@ public sealed partial class LokiPusher : ReceiveActor
 
     private async Task PushAsync(Batcher.PushWork work)
     {
-        var result = await _client.PushAsync(work.Batch, work.Resume, Context.LifetimeToken);
+        PushResult result;
+        try
+        {
+            result = await _client.PushAsync(work.Batch, work.Resume, Context.LifetimeToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not an answer from Loki but a fault of our own (out of memory, a bug): the back-off supervisor
+            // restarts the pusher with the same batch, and the cause must not stay silent.
+            LogPushCrashed(Context.Log, e, work.Batch.Id, work.Attempt);
+            throw;
+        }
+
         if (result.IsFinal)
         {
             _batcher.Tell(new Batcher.PushCompleted(work.Batch.Id, result), Self);
@@ -59,6 +71,9 @@ public sealed partial class LokiPusher : ReceiveActor
         var retryAfter = result.Outcome == PushOutcome.ConfigurationError ? _maxBackoff : result.RetryAfter;
         throw new PushFailedException(result, retryAfter);
     }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Pushing batch {BatchId} (attempt {Attempt}) failed with an unexpected error; the pusher restarts after a back-off and retries it")]
+    private static partial void LogPushCrashed(ILogger logger, Exception exception, long batchId, int attempt);
 }
 
 /// <summary>A push that must be retried; its <see cref="RetryAfter"/> lengthens the back-off supervisor's next delay.</summary>

@@ -204,6 +204,32 @@ public sealed class LogStreamReaderTests
     }
 
     [Fact]
+    public async Task A_backlog_is_read_in_chunks_no_larger_than_the_read_size()
+    {
+        // A chunk lives until Loki has its lines. Chunks over 64 KiB would be pooled arrays of 128 KiB, on the large
+        // object heap, which is not compacted: reading a backlog then fragmented it until a container limit was hit.
+        var text = string.Concat(Enumerable.Range(0, 3_000).Select(i => $"{T1} {i:D6} {new string('x', 160)}\n"));
+        await using var reader = Reader(text, new LogReaderOptions());
+
+        var sizes = new List<int>();
+        var lines = new List<string>();
+        while (await reader.ReadChunkAsync() is { } chunk)
+        {
+            using (chunk)
+            {
+                sizes.Add(chunk.ByteCount);
+                foreach (var line in chunk.Lines)
+                {
+                    lines.Add(Encoding.UTF8.GetString(chunk.GetContent(line))[..6]);
+                }
+            }
+        }
+
+        sizes.Should().HaveCountGreaterThan(5).And.OnlyContain(size => size <= 64 * 1024);
+        lines.Should().Equal(Enumerable.Range(0, 3_000).Select(i => $"{i:D6}"));
+    }
+
+    [Fact]
     public void A_chunk_can_be_built_for_consumers_tests()
     {
         using var chunk = LogChunk.Create([(5, "one"), (6, "two")]);
