@@ -331,13 +331,22 @@ public sealed class E2eBenchmark : IBenchmark
     internal static E2eResult Complete(BenchEnvironment env, E2eResult result)
     {
         var report = env.Audit();
-        if (!report.Complete || report.VisibleDuplicates > 0 || report.ResentAndDeduplicated > 0)
+        if (!report.Complete || report.VisibleDuplicates > 0 || report.ResentAndDeduplicated > 0 || env.Shipper is { Crashed: true })
         {
             Console.Error.WriteLine($"{result.Scenario}: {report}");
             if (env.Shipper is { } shipper)
             {
                 Console.Error.WriteLine($"shipper output:\n{shipper.RecentOutput}");
             }
+        }
+
+        if (env.Shipper is { Crashed: true } exited)
+        {
+            result = result with
+            {
+                ShipperExited = true,
+                Notes = $"THE SHIPPER EXITED during the run (exit code {exited.ExitCode}; see its output above), so lines after that are missing and its CPU is not known; {result.Notes}",
+            };
         }
 
         return result with

@@ -49,9 +49,9 @@ internal sealed record E2eOptions
     ];
 
     /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
-    public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCgen0MaxBudget=0x400000"];
+    public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCGen0MaxBudget=0x400000", "DOTNET_GCGen1MaxBudget=0x400000"];
 
-    /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCgen0size=0x1000000</c>), for experiments.</summary>
+    /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCGen0MaxBudget=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 
     /// <summary>The batch wait the shipper runs with (the latency target is this + 250 ms).</summary>

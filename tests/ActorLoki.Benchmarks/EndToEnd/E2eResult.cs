@@ -22,9 +22,12 @@ internal sealed record E2eResult
 
     public double ShipperCpuSeconds { get; init; }
 
-    public double? CpuSecondsPerMillionLines => LinesInWindow > 0 ? ShipperCpuSeconds / LinesInWindow * 1e6 : null;
+    public double? CpuSecondsPerMillionLines => LinesInWindow > 0 && !ShipperExited ? ShipperCpuSeconds / LinesInWindow * 1e6 : null;
 
-    public double? LinesPerCoreSecond => ShipperCpuSeconds > 0 ? LinesInWindow / ShipperCpuSeconds : null;
+    public double? LinesPerCoreSecond => ShipperCpuSeconds > 0 && !ShipperExited ? LinesInWindow / ShipperCpuSeconds : null;
+
+    /// <summary>The shipper process ended during the scenario (a crash): its CPU and memory could not be measured to the end.</summary>
+    public bool ShipperExited { get; init; }
 
     public double SimulatorCpuSeconds { get; init; }
 

@@ -17,6 +17,7 @@ internal sealed class ShipperProcess : IAsyncDisposable
     private readonly Process _launcher;
     private readonly Queue<string> _output = new();
     private readonly Lock _outputGate = new();
+    private bool _stopping;
 
     private ShipperProcess(Process launcher, int pid, int metricsPort)
     {
@@ -31,6 +32,11 @@ internal sealed class ShipperProcess : IAsyncDisposable
     public int MetricsPort { get; }
 
     public bool HasExited => _launcher.HasExited;
+
+    /// <summary>The shipper ended on its own (not stopped by the benchmark): it crashed or gave up.</summary>
+    public bool Crashed => _launcher.HasExited && !_stopping;
+
+    public int ExitCode => _launcher.ExitCode;
 
     /// <summary>The last lines the shipper wrote (its own logs, Warning and above).</summary>
     public string RecentOutput
@@ -116,6 +122,8 @@ internal sealed class ShipperProcess : IAsyncDisposable
         {
             return;
         }
+
+        _stopping = true;
 
         using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
         {
