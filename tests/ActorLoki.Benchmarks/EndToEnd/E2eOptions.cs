@@ -32,7 +32,7 @@ internal sealed record E2eOptions
     public int Seed { get; init; } = 7;
 
     /// <summary>
-    /// The container memory limit to emulate, in MiB (default 256, the EKS Fargate overlay's limit; the base Deployment allows 384): in a pod, .NET caps its GC
+    /// The container memory limit to emulate, in MiB (default 256, the limit of the base Deployment and of the EKS Fargate overlay): in a pod, .NET caps its GC
     /// heap at 75% of the cgroup limit, so the shipper process gets <c>DOTNET_GCHeapHardLimit</c> of that. 0: none.
     /// </summary>
     public int MemoryLimitMiB { get; init; } = 256;
