@@ -162,10 +162,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         }
 
         TopUp(Sender, _options.InitialCredit);
-        if (_starved.Count > 0 && Available < MinimumGrant)
-        {
-            ReclaimIdleCredit();
-        }
+        ReclaimIfStarved();
     }
 
     private void OnCreditReturned(CreditReturned returned)
@@ -243,18 +240,20 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             }
         }
 
-        if (_starved.Count > 0 && Available < MinimumGrant)
-        {
-            ReclaimIdleCredit();
-        }
+        ReclaimIfStarved();
     }
 
     /// <summary>
-    /// Tails wait while others hold more than the fair window (given when there were fewer tails, and kept
-    /// because their containers went quiet): those are asked to give the excess back.
+    /// Tails wait and the budget has no room for them while others hold more than the fair window (given when
+    /// there were fewer tails, and kept because their containers went quiet): those are asked to give the excess back.
     /// </summary>
-    private void ReclaimIdleCredit()
+    private void ReclaimIfStarved()
     {
+        if (_starved.Count == 0 || Available >= MinimumGrant)
+        {
+            return;
+        }
+
         var window = FairWindow;
         foreach (var (tail, balance) in _balances)
         {
@@ -293,17 +292,13 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         }
 
         var wasEmpty = stream.Pending.Count == 0;
-        long lineBytes = 0;
         for (var i = 0; i < append.Count; i++)
         {
-            ref readonly var entry = ref append.Entries[i];
-            stream.Pending.Add(entry);
-            lineBytes += entry.Line.Length;
+            stream.Pending.Add(append.Entries[i]);
         }
 
         var progress = Progress(append.Stream.Key);
         stream.Chunks.Add(new ChunkRecord(append.Stream, progress.NextSequence++, append.PositionAfter, append.MemoryBytes, append.NewestTimestamp, append.Owner));
-        stream.PendingBytes += lineBytes;
         _buffered += append.MemoryBytes;
         _metrics.BufferedBytes = _buffered;
 
@@ -315,7 +310,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             ScheduleFlush();
         }
 
-        if (stream.PendingBytes >= _options.MaxBytes || (_options.MaxLines > 0 && stream.Pending.Count >= _options.MaxLines))
+        if (IsFull(stream))
         {
             _ready.Add(stream);
             TryDispatch();
@@ -562,10 +557,11 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     }
 
     private bool IsDue(StreamBuffer stream) =>
-        _drainRequesters.Count > 0
-        || stream.PendingBytes >= _options.MaxBytes
-        || (_options.MaxLines > 0 && stream.Pending.Count >= _options.MaxLines)
-        || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow();
+        _drainRequesters.Count > 0 || IsFull(stream) || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow();
+
+    /// <summary>The stream's pending lines make a batch of <c>max-bytes</c> (or <c>max-lines</c>): they go without waiting.</summary>
+    private bool IsFull(StreamBuffer stream) =>
+        stream.Pending.LineBytes >= _options.MaxBytes || (_options.MaxLines > 0 && stream.Pending.Count >= _options.MaxLines);
 
     /// <summary>A label set with nothing pending and nothing in flight is forgotten (pods come and go).</summary>
     private void Forget(StreamBuffer stream)
@@ -721,8 +717,6 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
         public List<ChunkRecord> Chunks { get; private set; } = [];
 
-        public long PendingBytes { get; set; }
-
         public DateTimeOffset FirstPendingAt { get; set; }
 
         /// <summary>Bumped when pending lines start anew, so stale entries of the due queue are recognised.</summary>
@@ -735,7 +729,6 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         {
             Pending = new PushStream(Labels);
             Chunks = [];
-            PendingBytes = 0;
             InFlight = true;
             Generation++;
         }
@@ -744,7 +737,6 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         {
             Pending.Clear();
             Chunks = [];
-            PendingBytes = 0;
             Generation++;
         }
     }

@@ -122,17 +122,11 @@ public sealed class E2eBenchmark : IBenchmark
         }
 
         var accepted0 = env.Loki.Statistics.EntriesAccepted;
-        var before = shipper.Sample();
-        var simulatorCpu = SelfProcess.CpuSeconds();
-        var window = Stopwatch.StartNew();
+        var window = new MeasuredWindow(shipper);
         var delivered = await env.WaitForDeliveryAsync(TimeSpan.FromSeconds(options.Quick ? 60 : 180), cancellationToken);
-        window.Stop();
-        var after = shipper.Sample();
-        simulatorCpu = SelfProcess.CpuSeconds() - simulatorCpu;
-        var heap = await HeapAsync(shipper, cancellationToken);
-        await shipper.StopAsync(TimeSpan.FromSeconds(15));
+        var measured = await window.EndAsync("burst", cancellationToken);
         var inWindow = env.Loki.Statistics.EntriesAccepted - accepted0;
-        return Complete(env, Measured("burst", before, after, simulatorCpu, heap) with
+        return Complete(env, measured with
         {
             Containers = 20,
             WindowSeconds = window.Elapsed.TotalSeconds,
@@ -140,7 +134,7 @@ public sealed class E2eBenchmark : IBenchmark
             LinesInWindow = inWindow,
             LinesPerSecond = inWindow / window.Elapsed.TotalSeconds,
             DeliveredInTime = delivered,
-            Notes = string.Create(CultureInfo.InvariantCulture, $"backlog of {lines:N0} lines written first ({writeRate:N0} lines/s, one core); simulator+receiver CPU {simulatorCpu:F1} s"),
+            Notes = string.Create(CultureInfo.InvariantCulture, $"backlog of {lines:N0} lines written first ({writeRate:N0} lines/s, one core); simulator+receiver CPU {measured.SimulatorCpuSeconds:F1} s"),
         });
     }
 
@@ -206,9 +200,7 @@ public sealed class E2eBenchmark : IBenchmark
         var scenario = env.NewScenario(new ScenarioOptions { Pods = 20, LineBytes = LineBytes, StackTraceProbability = 0, TotalLinesPerSecond = rate });
         scenario.Start();
         var shipper = await env.StartShipperAsync(outage + TimeSpan.FromMinutes(4), cancellationToken);
-        var before = shipper.Sample();
-        var simulatorCpu = SelfProcess.CpuSeconds();
-        var window = Stopwatch.StartNew();
+        var window = new MeasuredWindow(shipper);
         await BenchEnvironment.DriveAsync([scenario], options.Pick(5, 3), cancellationToken);
         await env.Loki.GoDownAsync();
         await BenchEnvironment.DriveAsync([scenario], outage, cancellationToken);
@@ -216,14 +208,10 @@ public sealed class E2eBenchmark : IBenchmark
         var up = DateTimeOffset.UtcNow;
         await BenchEnvironment.DriveAsync([scenario], options.Pick(10, 5), cancellationToken);
         var delivered = await env.WaitForDeliveryAsync(TimeSpan.FromSeconds(90), cancellationToken);
-        window.Stop();
-        var after = shipper.Sample();
-        simulatorCpu = SelfProcess.CpuSeconds() - simulatorCpu;
-        var heap = await HeapAsync(shipper, cancellationToken);
-        await shipper.StopAsync(TimeSpan.FromSeconds(15));
+        var measured = await window.EndAsync("outage", cancellationToken);
         var caughtUp = env.LastAcceptanceOfLinesBefore(up) is { } last ? Math.Max(0, (last - up).TotalSeconds) : (double?)null;
         var written = env.Cluster.Ledger.Count;
-        return Complete(env, Measured("outage", before, after, simulatorCpu, heap) with
+        return Complete(env, measured with
         {
             Containers = 20,
             WindowSeconds = window.Elapsed.TotalSeconds,
@@ -267,27 +255,21 @@ public sealed class E2eBenchmark : IBenchmark
     /// <summary>Drives the scenarios for <paramref name="length"/>, waits for delivery, and measures the shipper over that time.</summary>
     private static async Task<E2eResult> MeasureWindowAsync(BenchEnvironment env, ShipperProcess shipper, IReadOnlyList<Scenario> scenarios, TimeSpan length, E2eOptions options, CancellationToken cancellationToken, bool measureRssAtEnd = false)
     {
-        var before = shipper.Sample();
-        var simulatorCpu = SelfProcess.CpuSeconds();
+        var window = new MeasuredWindow(shipper);
         var from = DateTimeOffset.UtcNow;
-        var window = Stopwatch.StartNew();
         var lines = await BenchEnvironment.DriveAsync(scenarios, length, cancellationToken);
         var to = DateTimeOffset.UtcNow;
         var endRss = measureRssAtEnd ? await SteadyRssAsync(env, shipper, scenarios, cancellationToken) : 0;
         var delivered = await env.WaitForDeliveryAsync(TimeSpan.FromSeconds(options.Quick ? 45 : 120), cancellationToken);
-        window.Stop();
-        var after = shipper.Sample();
-        simulatorCpu = SelfProcess.CpuSeconds() - simulatorCpu;
-        var heap = await HeapAsync(shipper, cancellationToken);
-        await shipper.StopAsync(TimeSpan.FromSeconds(15));
+        var measured = await window.EndAsync("", cancellationToken);
         var (p50, p99, max) = env.Latency(from, to);
-        return Measured("", before, after, simulatorCpu, heap) with
+        return measured with
         {
             WindowSeconds = length.TotalSeconds,
             LinesWritten = env.Cluster.Ledger.Count,
             LinesInWindow = lines,
             LinesPerSecond = lines / length.TotalSeconds,
-            EndRssMiB = measureRssAtEnd ? endRss : MiB(after.RssBytes),
+            EndRssMiB = measureRssAtEnd ? endRss : measured.EndRssMiB,
             LatencyP50Seconds = p50,
             LatencyP99Seconds = p99,
             LatencyMaxSeconds = max,
@@ -316,6 +298,29 @@ public sealed class E2eBenchmark : IBenchmark
         return PromScrape.First(metrics, "dotnet_gc_last_collection_heap_size_bytes", "process_runtime_dotnet_gc_heap_size_bytes") is { } bytes ? bytes / (1024 * 1024) : null;
     }
 
+    /// <summary>
+    /// A measured window: the shipper's and the simulator's CPU count from its creation; <see cref="EndAsync"/>
+    /// samples the shipper, reads its heap, stops it and gives the measurements as a result to complete.
+    /// </summary>
+    private sealed class MeasuredWindow(ShipperProcess shipper)
+    {
+        private readonly ProcessSample _before = shipper.Sample();
+        private readonly double _simulatorCpuAtStart = SelfProcess.CpuSeconds();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public TimeSpan Elapsed => _clock.Elapsed;
+
+        public async Task<E2eResult> EndAsync(string scenario, CancellationToken cancellationToken)
+        {
+            _clock.Stop();
+            var after = shipper.Sample();
+            var simulatorCpu = SelfProcess.CpuSeconds() - _simulatorCpuAtStart;
+            var heap = await HeapAsync(shipper, cancellationToken);
+            await shipper.StopAsync(TimeSpan.FromSeconds(15));
+            return Measured(scenario, _before, after, simulatorCpu, heap);
+        }
+    }
+
     /// <summary>The shipper's CPU and memory between two samples, and the simulator's CPU, as a result to complete.</summary>
     internal static E2eResult Measured(string scenario, ProcessSample before, ProcessSample after, double simulatorCpu, double? heap) => new()
     {
@@ -331,7 +336,8 @@ public sealed class E2eBenchmark : IBenchmark
     internal static E2eResult Complete(BenchEnvironment env, E2eResult result)
     {
         var report = env.Audit();
-        if (!report.Complete || report.VisibleDuplicates > 0 || report.ResentAndDeduplicated > 0 || env.Shipper is { Crashed: true })
+        var crashed = env.Shipper is { Crashed: true };
+        if (!report.Complete || report.VisibleDuplicates > 0 || report.ResentAndDeduplicated > 0 || crashed)
         {
             Console.Error.WriteLine($"{result.Scenario}: {report}");
             if (env.Shipper is { } shipper)
@@ -340,12 +346,12 @@ public sealed class E2eBenchmark : IBenchmark
             }
         }
 
-        if (env.Shipper is { Crashed: true } exited)
+        if (crashed)
         {
             result = result with
             {
                 ShipperExited = true,
-                Notes = $"THE SHIPPER EXITED during the run (exit code {exited.ExitCode}; see its output above), so lines after that are missing and its CPU is not known; {result.Notes}",
+                Notes = $"THE SHIPPER EXITED during the run (exit code {env.Shipper!.ExitCode}; see its output above), so lines after that are missing and its CPU is not known; {result.Notes}",
             };
         }
 
