@@ -40,7 +40,7 @@ ENV DOTNET_EnableDiagnostics=0
 # runtimeconfig.json cannot set the gen1 one). Left alone, .NET sizes gen0 from the CPU cache (~100 MiB on the
 # benchmark host) and lets gen1 grow to tens of MiB between collections: resident memory holding garbage. At 1,000
 # followed containers the two take the shipper from 80-114 to 54-56 KiB per container and from 166-213 to 147-151
-# MiB at peak, for ~10% more CPU when reading a backlog at full speed (README, Performance).
+# MiB at peak, for ~10% more CPU when reading a backlog at full speed (docs/performance.md).
 ENV DOTNET_GCGen0MaxBudget=0x400000
 ENV DOTNET_GCGen1MaxBudget=0x400000
 

@@ -1,6 +1,6 @@
 namespace ActorLoki.Check;
 
-/// <summary>What Loki's answer to a push means, and what to do about it (the README's Troubleshooting, in a line).</summary>
+/// <summary>What Loki's answer to a push means, and what to do about it (docs/troubleshooting.md, in a line).</summary>
 internal static class LokiAnswer
 {
     /// <summary>Marks a detail that is about a file of the loki settings (credentials, certificates), not about Loki's answer.</summary>
