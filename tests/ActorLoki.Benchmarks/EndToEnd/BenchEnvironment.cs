@@ -68,7 +68,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
             """);
         await File.WriteAllTextAsync(config, text, cancellationToken);
-        Shipper = await ShipperProcess.StartAsync(_shipperDll, config, port, _options.Pin ? 0 : null, maxLifetime, _options.ShipperEnvironment, cancellationToken);
+        Shipper = await ShipperProcess.StartAsync(_shipperDll, config, port, _options.Pin ? 0 : null, maxLifetime, _options.ShipperEnvironment, _options.Quota, cancellationToken);
         return Shipper;
     }
 
@@ -188,6 +188,24 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         }
 
         return last;
+    }
+
+    /// <summary>The first acceptance of any entry, or null when Loki has none.</summary>
+    public DateTimeOffset? FirstAcceptance()
+    {
+        DateTimeOffset? first = null;
+        foreach (var stream in Loki.Streams())
+        {
+            foreach (var entry in stream.Entries)
+            {
+                if (first is null || entry.AcceptedAt < first)
+                {
+                    first = entry.AcceptedAt;
+                }
+            }
+        }
+
+        return first;
     }
 
     public static long Nanos(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;

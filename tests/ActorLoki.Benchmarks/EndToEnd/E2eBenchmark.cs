@@ -10,14 +10,17 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// to core 1), the real <c>actorloki run</c> in a child process (pinned to core 0), so the shipper's CPU and
 /// memory are its own. Every line is accounted for against the simulator's ledger.
 /// <code>
-/// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn|soak]
+/// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
+///     [--cpu-quota CORES] [--bare] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
 {
     internal static readonly string[] AllScenarios = ["burst", "steady", "fanout", "outage", "churn"];
+
+    /// <summary>The fixed-cost scenarios of a Fargate-sized pod (run by name: <c>--scenario fargate,idle</c>).</summary>
+    internal static readonly string[] CostScenarios = ["fargate", "idle"];
 
     private const int LineBytes = 200;
 
@@ -50,6 +53,9 @@ public sealed class E2eBenchmark : IBenchmark
             SelfProcess.PinAllThreads(1);
         }
 
+        using var quota = options.CpuQuotaCores is { } cores ? CpuQuota.Create(cores) : null;
+        options = options with { Quota = quota };
+
         // SIGTERM (as Ctrl-C) cancels the run, so the shipper child is stopped by the disposals below; if this
         // process is killed outright, the child's `timeout` ends it.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -62,7 +68,12 @@ public sealed class E2eBenchmark : IBenchmark
 
         Console.WriteLine($"# e2e (ActorLoki {Program.Version}, .NET {Environment.Version}); {Machine()}");
         Console.WriteLine($"shipper: {shipperDll}{(options.Pin ? ", pinned to core 0; simulator and receiver pinned to core 1" : "")}; Kubernetes API over {(options.Tls ? "HTTPS/2" : "HTTP/1.1")}{(options.Sets.Count > 0 ? "; --set " + string.Join(" ", options.Sets) : "")}");
-        Console.WriteLine(options.MemoryLimitMiB > 0
+        Console.WriteLine(quota is null
+            ? "cpu: no quota (--cpu-quota 0.25 holds the shipper to a quarter of a CPU, as the smallest Fargate pod)"
+            : string.Create(CultureInfo.InvariantCulture, $"cpu: the shipper runs in a cgroup with a CFS quota of {quota.Cores} CPU ({quota.Kind}), so .NET sees it as in a pod"));
+        Console.WriteLine(options.Bare
+            ? "environment: none (--bare): run as `dotnet actorloki.dll run` outside the image, no runtime variables, no memory limit emulated"
+            : options.MemoryLimitMiB > 0
             ? $"memory: a container limit of {options.MemoryLimitMiB} MiB is emulated (the GC heap limit .NET derives from it, 75%: DOTNET_GCHeapHardLimit); --memory-limit 0 for none"
             : "memory: no container limit emulated (the GC sizes its young generation from the CPU cache)");
         Console.WriteLine();
@@ -79,6 +90,8 @@ public sealed class E2eBenchmark : IBenchmark
                 "fanout" => await FanoutAsync(options, shipperDll, cancellationToken),
                 "outage" => await OutageAsync(options, shipperDll, cancellationToken),
                 "churn" => await ChurnAsync(options, shipperDll, cancellationToken),
+                "fargate" => await FargateAsync(options, shipperDll, cancellationToken),
+                "idle" => await IdleAsync(options, shipperDll, cancellationToken),
                 "soak" => await SoakBenchmark.RunAsync(options, shipperDll, cancellationToken),
                 _ => throw new InvalidOperationException(scenario),
             };
@@ -250,6 +263,64 @@ public sealed class E2eBenchmark : IBenchmark
         };
     }
 
+    /// <summary>
+    /// The workload of a Fargate-sized namespace: 20 containers writing 1,000 lines/s in all. Lines are written
+    /// for a second before the shipper starts, so the time from its launch to the first line Loki acknowledged
+    /// is its start-up cost.
+    /// </summary>
+    private static async Task<E2eResult> FargateAsync(E2eOptions options, string shipperDll, CancellationToken cancellationToken)
+    {
+        var rate = options.Rate ?? 1_000;
+        var windowLength = options.Window ?? options.Pick(60, 20);
+        await using var env = await BenchEnvironment.StartAsync(options, shipperDll, rotationBytes: 10 * 1024 * 1024, cancellationToken);
+        var scenario = env.NewScenario(new ScenarioOptions { Pods = 20, LineBytes = LineBytes, StackTraceProbability = 0, TotalLinesPerSecond = rate });
+        scenario.Start();
+        scenario.Advance(TimeSpan.FromSeconds(1));
+        var shipper = await env.StartShipperAsync(windowLength + TimeSpan.FromMinutes(3), cancellationToken);
+        await BenchEnvironment.DriveAsync([scenario], options.Pick(10, 5), cancellationToken);
+        var startup = env.FirstAcceptance() is { } first ? (first - shipper.LaunchedAt).TotalSeconds : (double?)null;
+
+        var throttled = options.Quota?.Throttling();
+        var measured = await MeasureWindowAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
+        var throttledAfter = options.Quota?.Throttling();
+        return Complete(env, measured with
+        {
+            Scenario = "fargate",
+            Containers = 20,
+            StartupSeconds = startup,
+            Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s for {windowLength.TotalSeconds:F0} s; {measured.Millicores:F0} millicores; first line acknowledged {startup:F2} s after the launch; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
+        });
+    }
+
+    /// <summary>
+    /// The fixed cost of following: 200 containers writing 2 lines/s each (400 lines/s in all). After a
+    /// warm-up, the shipper's CPU over the window is its steady cost in millicores.
+    /// </summary>
+    private static async Task<E2eResult> IdleAsync(E2eOptions options, string shipperDll, CancellationToken cancellationToken)
+    {
+        var windowLength = options.Window ?? options.Pick(180, 40);
+        await using var env = await BenchEnvironment.StartAsync(options, shipperDll, rotationBytes: 10 * 1024 * 1024, cancellationToken);
+        var scenario = env.NewScenario(new ScenarioOptions { Pods = 200, LineBytes = LineBytes, LinesPerSecondPerContainer = 2 });
+        scenario.Start();
+        var shipper = await env.StartShipperAsync(windowLength + TimeSpan.FromMinutes(4), cancellationToken);
+        await BenchEnvironment.DriveAsync([scenario], options.Pick(60, 20), cancellationToken);
+
+        var throttled = options.Quota?.Throttling();
+        var measured = await MeasureWindowAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
+        var throttledAfter = options.Quota?.Throttling();
+        return Complete(env, measured with
+        {
+            Scenario = "idle",
+            Containers = 200,
+            Notes = string.Create(CultureInfo.InvariantCulture, $"2 lines/s per container for {windowLength.TotalSeconds:F0} s after a warm-up; {measured.Millicores:F1} millicores; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
+        });
+    }
+
+    private static string Throttled((long Periods, double Seconds)? before, (long Periods, double Seconds)? after) =>
+        before is { } b && after is { } a
+            ? string.Create(CultureInfo.InvariantCulture, $"; throttled in {a.Periods - b.Periods} CFS periods ({a.Seconds - b.Seconds:F1} s held back)")
+            : "";
+
     // ---- measuring ----------------------------------------------------------------------------------
 
     /// <summary>Drives the scenarios for <paramref name="length"/>, waits for delivery, and measures the shipper over that time.</summary>
@@ -261,11 +332,13 @@ public sealed class E2eBenchmark : IBenchmark
         var to = DateTimeOffset.UtcNow;
         var endRss = measureRssAtEnd ? await SteadyRssAsync(env, shipper, scenarios, cancellationToken) : 0;
         var delivered = await env.WaitForDeliveryAsync(TimeSpan.FromSeconds(options.Quick ? 45 : 120), cancellationToken);
+        var cpuSeconds = window.Elapsed.TotalSeconds;
         var measured = await window.EndAsync("", cancellationToken);
         var (p50, p99, max) = env.Latency(from, to);
         return measured with
         {
             WindowSeconds = length.TotalSeconds,
+            CpuWindowSeconds = cpuSeconds,
             LinesWritten = env.Cluster.Ledger.Count,
             LinesInWindow = lines,
             LinesPerSecond = lines / length.TotalSeconds,
@@ -389,6 +462,30 @@ public sealed class E2eBenchmark : IBenchmark
         {
             var limit = options.BatchWait + TimeSpan.FromMilliseconds(250);
             Check($"p99 latency ≤ batch wait + 250 ms ({limit.TotalMilliseconds:F0} ms) at the steady rate", p99 <= limit.TotalSeconds, string.Create(CultureInfo.InvariantCulture, $"{p99 * 1000:F0} ms"));
+        }
+
+        var held = options.Quota is { } q ? string.Create(CultureInfo.InvariantCulture, $" held to {q.Cores} CPU") : " (no CPU quota: --cpu-quota 0.25)";
+        if (results.FirstOrDefault(r => r.Scenario == "fargate") is { } fargate)
+        {
+            if (options.Bare)
+            {
+                Check("≤ 128 MiB resident for 20 containers at 1,000 lines/s, run with no environment variables", fargate.PeakRssMiB <= 128, string.Create(CultureInfo.InvariantCulture, $"peak {fargate.PeakRssMiB:F0} MiB"));
+            }
+
+            if (fargate.LatencyP99Seconds is { } p99Fargate)
+            {
+                Check($"p99 latency ≤ 1.25 s for 20 containers at 1,000 lines/s{held}", p99Fargate <= 1.25, string.Create(CultureInfo.InvariantCulture, $"{p99Fargate * 1000:F0} ms"));
+            }
+
+            if (fargate.StartupSeconds is { } startup)
+            {
+                Check($"≤ 3 s from process start to the first line acknowledged{held}", startup <= 3, string.Create(CultureInfo.InvariantCulture, $"{startup:F2} s"));
+            }
+        }
+
+        if (results.FirstOrDefault(r => r.Scenario == "idle") is { } idle)
+        {
+            Check($"≤ 35 millicores in steady state for 200 containers at 2 lines/s each{(options.Tls ? " over HTTPS" : " (over HTTP/1.1: --tls for HTTPS as in a cluster)")}", idle.Millicores <= 35, string.Create(CultureInfo.InvariantCulture, $"{idle.Millicores:F1} millicores"));
         }
 
         var failures = 0;

@@ -43,10 +43,22 @@ internal sealed record E2eOptions
     /// </summary>
     public IReadOnlyList<string> ShipperEnvironment =>
     [
-        .. ImageEnvironment,
-        .. MemoryLimitMiB > 0 ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}"] : Array.Empty<string>(),
+        .. Bare ? [] : ImageEnvironment,
+        .. MemoryLimitMiB > 0 && !Bare ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}"] : Array.Empty<string>(),
         .. Environment,
     ];
+
+    /// <summary>
+    /// Run the shipper as a user would outside the image: <c>dotnet actorloki.dll run</c> with no runtime
+    /// variables and no emulated memory limit (only <see cref="Environment"/>, when given).
+    /// </summary>
+    public bool Bare { get; init; }
+
+    /// <summary>Cores of CPU the shipper may use (a CFS quota, as a pod's CPU limit); null: none.</summary>
+    public double? CpuQuotaCores { get; init; }
+
+    /// <summary>The cgroup that enforces <see cref="CpuQuotaCores"/>, created for the run.</summary>
+    public CpuQuota? Quota { get; init; }
 
     /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
     public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCGen0MaxBudget=0x400000", "DOTNET_GCGen1MaxBudget=0x400000"];
@@ -80,6 +92,8 @@ internal sealed record E2eOptions
                 "--seed" => options with { Seed = (int)Number() },
                 "--set" => Add(options, sets, Value()),
                 "--memory-limit" => options with { MemoryLimitMiB = (int)Number() },
+                "--bare" => options with { Bare = true },
+                "--cpu-quota" => options with { CpuQuotaCores = Number() },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };
@@ -87,9 +101,9 @@ internal sealed record E2eOptions
 
         foreach (var scenario in options.Scenarios)
         {
-            if (!E2eBenchmark.AllScenarios.Contains(scenario) && scenario != "soak")
+            if (!E2eBenchmark.AllScenarios.Contains(scenario) && !E2eBenchmark.CostScenarios.Contains(scenario) && scenario != "soak")
             {
-                throw new ArgumentException($"unknown scenario {scenario}; one of {string.Join(", ", E2eBenchmark.AllScenarios)}, soak");
+                throw new ArgumentException($"unknown scenario {scenario}; one of {string.Join(", ", [.. E2eBenchmark.AllScenarios, .. E2eBenchmark.CostScenarios])}, soak");
             }
         }
 

@@ -48,6 +48,15 @@ internal sealed record E2eResult
 
     public double? CatchUpSeconds { get; init; }
 
+    /// <summary>From the shipper's launch to the first line Loki acknowledged.</summary>
+    public double? StartupSeconds { get; init; }
+
+    /// <summary>The time over which <see cref="ShipperCpuSeconds"/> was counted, when it is not the window (the wait for delivery adds to it).</summary>
+    public double? CpuWindowSeconds { get; init; }
+
+    /// <summary>The shipper's CPU over the time it was counted, in thousandths of a core.</summary>
+    public double Millicores => (CpuWindowSeconds ?? WindowSeconds) is > 0 and var seconds ? ShipperCpuSeconds / seconds * 1000 : double.NaN;
+
     public long Delivered { get; init; }
 
     public long Missing { get; init; }

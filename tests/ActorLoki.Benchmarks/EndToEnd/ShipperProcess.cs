@@ -19,12 +19,16 @@ internal sealed class ShipperProcess : IAsyncDisposable
     private readonly Lock _outputGate = new();
     private bool _stopping;
 
-    private ShipperProcess(Process launcher, int pid, int metricsPort)
+    private ShipperProcess(Process launcher, int pid, int metricsPort, DateTimeOffset launchedAt)
     {
         _launcher = launcher;
         Pid = pid;
         MetricsPort = metricsPort;
+        LaunchedAt = launchedAt;
     }
+
+    /// <summary>When the process was started (the start of "process start to first line acknowledged").</summary>
+    public DateTimeOffset LaunchedAt { get; }
 
     /// <summary>The process id of the shipper itself (the child of the launcher).</summary>
     public int Pid { get; }
@@ -50,40 +54,40 @@ internal sealed class ShipperProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ShipperProcess> StartAsync(string shipperDll, string configPath, int metricsPort, int? core, TimeSpan maxLifetime, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public static async Task<ShipperProcess> StartAsync(string shipperDll, string configPath, int metricsPort, int? core, TimeSpan maxLifetime, IReadOnlyList<string> environment, CpuQuota? quota, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(core is not null ? "taskset" : "timeout")
+        var command = new List<string>();
+        if (core is { } c)
+        {
+            command.AddRange(["taskset", "-c", c.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        // timeout's own child is the shipper; a SIGKILL follows a SIGTERM it sends at the deadline.
+        command.AddRange(["timeout", "--kill-after=5", ((int)maxLifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture), DotnetHost(), shipperDll, "run", "--config", configPath]);
+        var line = quota is null ? command : quota.Wrap(command);
+        var start = new ProcessStartInfo(line[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (core is { } c)
+        foreach (var argument in line.Skip(1))
         {
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(c.ToString(CultureInfo.InvariantCulture));
-            start.ArgumentList.Add("timeout");
+            start.ArgumentList.Add(argument);
         }
 
-        // timeout's own child is the shipper; a SIGKILL follows a SIGTERM it sends at the deadline.
-        start.ArgumentList.Add("--kill-after=5");
-        start.ArgumentList.Add(((int)maxLifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(DotnetHost());
-        start.ArgumentList.Add(shipperDll);
-        start.ArgumentList.Add("run");
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(configPath);
         foreach (var variable in environment)
         {
             var (name, value) = variable.Split('=', 2) is [var n, var v] ? (n, v) : throw new ArgumentException($"--env {variable}: expected NAME=VALUE");
             start.Environment[name] = value;
         }
 
+        var launched = DateTimeOffset.UtcNow;
         var launcher = Process.Start(start) ?? throw new InvalidOperationException("Could not start the shipper.");
         try
         {
             var pid = await ChildOfAsync(launcher, cancellationToken);
-            var shipper = new ShipperProcess(launcher, pid, metricsPort);
+            var shipper = new ShipperProcess(launcher, pid, metricsPort, launched);
             launcher.OutputDataReceived += (_, e) => shipper.Keep(e.Data);
             launcher.ErrorDataReceived += (_, e) => shipper.Keep(e.Data);
             launcher.BeginOutputReadLine();
@@ -184,7 +188,7 @@ internal sealed class ShipperProcess : IAsyncDisposable
     private static string DotnetHost() =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
-    /// <summary>The pid of the launcher's child (taskset execs timeout, which forks the shipper).</summary>
+    /// <summary>The pid of the launcher's child (the cgroup shell and taskset exec timeout, which forks the shipper).</summary>
     private static async Task<int> ChildOfAsync(Process launcher, CancellationToken cancellationToken)
     {
         var children = $"/proc/{launcher.Id}/task/{launcher.Id}/children";
