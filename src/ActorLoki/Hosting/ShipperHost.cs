@@ -94,12 +94,12 @@ public sealed class ShipperHost : IAsyncDisposable
         builder.Services.AddSingleton(sp =>
         {
             var meters = sp.GetRequiredService<IMeterFactory>();
-            return new PrometheusExporter(
-                // The .NET runtime's own meter too (GC heap, fragmentation, committed memory, thread pool): what
-                // explains the process's memory and CPU next to ActorLoki's figures.
-                meter => (meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal)) || meter.Name == "System.Runtime",
-                name => name == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets);
+            return new PrometheusExporter(meter => Exported(meter, meters), BucketsFor);
         });
+        if (PrometheusNetComparison.Enabled)
+        {
+            PrometheusNetComparison.AddServices(builder.Services, Exported, BucketsFor);
+        }
         builder.Services.AddSingleton(sp => new ShipperService(
             settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
@@ -114,6 +114,11 @@ public sealed class ShipperHost : IAsyncDisposable
 
         // Listening starts now, before the shipper records anything: a measurement nobody listens to is lost.
         app.Services.GetRequiredService<PrometheusExporter>();
+        if (PrometheusNetComparison.Enabled)
+        {
+            PrometheusNetComparison.Map(app);
+        }
+
         MapEndpoints(app, settings);
         return new ShipperHost(app);
     }
@@ -138,6 +143,14 @@ public sealed class ShipperHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
+    // The host's own ActorLoki meters, and the .NET runtime's (GC heap, fragmentation, committed memory, thread
+    // pool): what explains the process's memory and CPU next to ActorLoki's figures.
+    private static bool Exported(Meter meter, IMeterFactory meters) =>
+        (meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal)) || meter.Name == "System.Runtime";
+
+    private static IReadOnlyList<double> BucketsFor(string instrument) =>
+        instrument == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets;
+
     private static string ListenUrl(string host, int port)
     {
         var address = host switch
@@ -152,7 +165,9 @@ public sealed class ShipperHost : IAsyncDisposable
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
-        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), PrometheusExporter.ContentType));
+        app.MapGet("/metrics", (HttpRequest request, PrometheusExporter exporter) => PrometheusExporter.AcceptsOpenMetrics(request.Headers.Accept)
+            ? Results.Text(exporter.Render(openMetrics: true), PrometheusExporter.OpenMetricsContentType)
+            : Results.Text(exporter.Render(), PrometheusExporter.ContentType));
 
         app.MapGet("/healthz", (ShipperService service) => service.Runtime is { WhenTerminated.IsCompleted: false }
             ? Results.Text("ok\n")

@@ -7,9 +7,11 @@ namespace ActorLoki.Metrics;
 
 /// <summary>
 /// Collects every instrument of the ActorLoki meters through a <see cref="MeterListener"/> and renders
-/// them in the Prometheus text exposition format 0.0.4 (prometheus-net and OpenTelemetry's Prometheus
-/// exporter do not restore here). Counters become <c>_total</c> series, up-down counters and gauges
-/// become gauges, histograms get cumulative <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series.
+/// them in the Prometheus text exposition format 0.0.4 or, when the scraper asks, OpenMetrics 1.0.0. Counters
+/// become <c>_total</c> series, up-down counters and gauges become gauges, histograms get cumulative
+/// <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series. Kept over prometheus-net 8.2.1's meter adapter, which
+/// renames every instrument (meter name prefixed, no <c>_total</c>) and serves counters as gauges, so the
+/// dashboard and alerts would break (docs/performance-notes.md has the comparison).
 /// </summary>
 /// <remarks>
 /// Instrument names are already Prometheus names (<c>actorloki_lines_read</c>); anything else is
@@ -48,21 +50,44 @@ public sealed class PrometheusExporter : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The content type of <see cref="Render"/>'s output.</summary>
+    /// <summary>The content type of <see cref="Render"/>'s text format 0.0.4.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    /// <summary>Renders every collected metric. Observable instruments are observed now.</summary>
-    public string Render()
+    /// <summary>The content type of <see cref="Render"/>'s OpenMetrics 1.0.0.</summary>
+    public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    /// <summary>
+    /// Whether a scraper's <c>Accept</c> header asks for OpenMetrics (Prometheus sends it first, with the text
+    /// format as a fallback); everything else gets the text format.
+    /// </summary>
+    public static bool AcceptsOpenMetrics(string? accept) =>
+        accept is not null
+        && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(accept.Split(','), out var types)
+        && types.Any(t => t.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) && t.Quality is not 0);
+
+    /// <summary>
+    /// Renders every collected metric, in the text format 0.0.4 or in OpenMetrics 1.0.0 (a counter's family is
+    /// named without its <c>_total</c>, help escapes quotes too, and the exposition ends with <c># EOF</c>).
+    /// Observable instruments are observed now.
+    /// </summary>
+    public string Render(bool openMetrics = false)
     {
-        var text = new StringBuilder(4096);
+        var text = new StringBuilder(16 * 1024);
         foreach (var family in Collect())
         {
-            text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
-            text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+            var name = openMetrics && family.Type == "counter" ? family.Name[..^"_total".Length] : family.Name;
+            var help = openMetrics ? EscapeLabelValue(family.Help) : EscapeHelp(family.Help);
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(' ').Append(family.Type).Append('\n');
             foreach (var series in family.Series)
             {
                 WriteSeries(text, family, series);
             }
+        }
+
+        if (openMetrics)
+        {
+            text.Append("# EOF\n");
         }
 
         return text.ToString();
