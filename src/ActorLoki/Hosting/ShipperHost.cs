@@ -94,12 +94,12 @@ public sealed class ShipperHost : IAsyncDisposable
         builder.Services.AddSingleton(sp =>
         {
             var meters = sp.GetRequiredService<IMeterFactory>();
-            return new PrometheusExporter(meter => Exported(meter, meters), BucketsFor);
+            return new PrometheusExporter(
+                // The .NET runtime's own meter too (GC heap, fragmentation, committed memory, thread pool): what
+                // explains the process's memory and CPU next to ActorLoki's figures.
+                meter => (meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal)) || meter.Name == "System.Runtime",
+                name => name == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets);
         });
-        if (PrometheusNetComparison.Enabled)
-        {
-            PrometheusNetComparison.AddServices(builder.Services, Exported, BucketsFor);
-        }
         builder.Services.AddSingleton(sp => new ShipperService(
             settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
@@ -114,11 +114,6 @@ public sealed class ShipperHost : IAsyncDisposable
 
         // Listening starts now, before the shipper records anything: a measurement nobody listens to is lost.
         app.Services.GetRequiredService<PrometheusExporter>();
-        if (PrometheusNetComparison.Enabled)
-        {
-            PrometheusNetComparison.Map(app);
-        }
-
         MapEndpoints(app, settings);
         return new ShipperHost(app);
     }
@@ -142,14 +137,6 @@ public sealed class ShipperHost : IAsyncDisposable
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
-
-    // The host's own ActorLoki meters, and the .NET runtime's (GC heap, fragmentation, committed memory, thread
-    // pool): what explains the process's memory and CPU next to ActorLoki's figures.
-    private static bool Exported(Meter meter, IMeterFactory meters) =>
-        (meter.Scope == meters && meter.Name.StartsWith("ActorLoki", StringComparison.Ordinal)) || meter.Name == "System.Runtime";
-
-    private static IReadOnlyList<double> BucketsFor(string instrument) =>
-        instrument == EndToEndLagName ? EndToEndLagBuckets : PrometheusExporter.DefaultBuckets;
 
     private static string ListenUrl(string host, int port)
     {
