@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace ActorLoki.Metrics;
 
@@ -29,6 +30,8 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Func<Meter, bool> _meterFilter;
     private readonly Func<string, IReadOnlyList<double>> _bucketsFor;
     private readonly Lock _renderGate = new();
+    private readonly Lock _textGate = new();
+    private readonly StringBuilder _text = new(16 * 1024);
 
     public PrometheusExporter(Func<Meter, bool>? meterFilter = null, Func<string, IReadOnlyList<double>>? bucketsFor = null)
     {
@@ -66,16 +69,49 @@ public sealed class PrometheusExporter : IDisposable
         && types.Any(t => t.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) && t.Quality is not 0);
 
     /// <summary>
+    /// Answers a scrape: OpenMetrics when the scraper accepts it, the text format otherwise, written as UTF-8
+    /// straight into the response (no string of the whole exposition).
+    /// </summary>
+    public async Task ServeAsync(HttpContext context)
+    {
+        var openMetrics = AcceptsOpenMetrics(context.Request.Headers.Accept);
+        context.Response.ContentType = openMetrics ? OpenMetricsContentType : ContentType;
+        lock (_textGate)
+        {
+            RenderLocked(openMetrics);
+            var encoder = Encoding.UTF8.GetEncoder();
+            foreach (var chunk in _text.GetChunks())
+            {
+                encoder.Convert(chunk.Span, context.Response.BodyWriter, flush: false, out _, out _);
+            }
+
+            encoder.Convert([], context.Response.BodyWriter, flush: true, out _, out _);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Renders every collected metric, in the text format 0.0.4 or in OpenMetrics 1.0.0 (a counter's family is
     /// named without its <c>_total</c>, help escapes quotes too, and the exposition ends with <c># EOF</c>).
     /// Observable instruments are observed now.
     /// </summary>
     public string Render(bool openMetrics = false)
     {
-        var text = new StringBuilder(16 * 1024);
+        lock (_textGate)
+        {
+            RenderLocked(openMetrics);
+            return _text.ToString();
+        }
+    }
+
+    // Into the one builder the exporter keeps (under _textGate), so a scrape allocates no growing buffer.
+    private void RenderLocked(bool openMetrics)
+    {
+        var text = _text.Clear();
         foreach (var family in Collect())
         {
-            var name = openMetrics && family.Type == "counter" ? family.Name[..^"_total".Length] : family.Name;
+            var name = openMetrics && family.Type == "counter" ? family.Name.AsSpan(0, family.Name.Length - "_total".Length) : family.Name;
             var help = openMetrics ? EscapeLabelValue(family.Help) : EscapeHelp(family.Help);
             text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
             text.Append("# TYPE ").Append(name).Append(' ').Append(family.Type).Append('\n');
@@ -89,8 +125,6 @@ public sealed class PrometheusExporter : IDisposable
         {
             text.Append("# EOF\n");
         }
-
-        return text.ToString();
     }
 
     /// <summary>
@@ -107,33 +141,87 @@ public sealed class PrometheusExporter : IDisposable
             }
 
             _listener.RecordObservableInstruments();
-            return
-            [
-                .. _families.Values
-                    .GroupBy(f => f.Name, StringComparer.Ordinal)
-                    .OrderBy(g => g.Key, StringComparer.Ordinal)
-                    .Select(Merge),
-            ];
+
+            // Sorted by name, then each run of one name merged: no LINQ, since a scrape's allocations are most of
+            // what it costs (metrics-scrape benchmark).
+            var families = _families.ToArray();
+            Array.Sort(families, static (a, b) => string.CompareOrdinal(a.Value.Name, b.Value.Name));
+            var snapshot = new List<MetricFamilySnapshot>(families.Length);
+            for (var first = 0; first < families.Length;)
+            {
+                var end = first + 1;
+                while (end < families.Length && families[end].Value.Name == families[first].Value.Name)
+                {
+                    end++;
+                }
+
+                snapshot.Add(Merge(families.AsSpan(first, end - first)));
+                first = end;
+            }
+
+            return snapshot;
         }
     }
 
-    private static MetricFamilySnapshot Merge(IGrouping<string, Family> group)
+    private static MetricFamilySnapshot Merge(ReadOnlySpan<KeyValuePair<Instrument, Family>> group)
     {
-        var first = group.First();
-        var series = group
-            .SelectMany(f => f.Snapshot())
-            .GroupBy(s => s.Key, StringComparer.Ordinal)
-            .OrderBy(s => s.Key, StringComparer.Ordinal)
-            .Select(same =>
+        var first = group[0].Value;
+        var buckets = first.Kind == Kind.Histogram ? first.Bounds.Length : -1;
+        List<SeriesSnapshot> series;
+        if (group.Length == 1)
+        {
+            series = [];
+            foreach (var (key, value) in first.Snapshot())
             {
-                var parts = same.Select(s => s.Value).ToList();
-                var buckets = first.Kind == Kind.Histogram
-                    ? first.Bounds.Select((bound, b) => parts.Sum(p => p.BucketCount(b))).ToArray()
-                    : null;
-                return new SeriesSnapshot(same.Key, parts[0].Labels, parts.Sum(p => p.Value), parts.Sum(p => p.Count), buckets);
-            })
-            .ToList();
+                series.Add(Snapshot(key, value, buckets));
+            }
+        }
+        else
+        {
+            var merged = new Dictionary<string, SeriesSnapshot>(StringComparer.Ordinal);
+            foreach (var (_, family) in group)
+            {
+                foreach (var (key, value) in family.Snapshot())
+                {
+                    var part = Snapshot(key, value, buckets);
+                    merged[key] = merged.TryGetValue(key, out var seen) ? Sum(seen, part) : part;
+                }
+            }
+
+            series = [.. merged.Values];
+        }
+
+        series.Sort(static (a, b) => string.CompareOrdinal(a.RenderedLabels, b.RenderedLabels));
         return new MetricFamilySnapshot(first.Name, first.TypeName, first.Help, first.Kind == Kind.Histogram ? first.Bounds : [], series);
+    }
+
+    private static SeriesSnapshot Snapshot(string key, Series series, int buckets)
+    {
+        long[]? counts = null;
+        if (buckets >= 0)
+        {
+            counts = new long[buckets];
+            for (var b = 0; b < buckets; b++)
+            {
+                counts[b] = series.BucketCount(b);
+            }
+        }
+
+        return new SeriesSnapshot(key, series.Labels, series.Value, series.Count, counts);
+    }
+
+    private static SeriesSnapshot Sum(SeriesSnapshot a, SeriesSnapshot b)
+    {
+        var counts = a.BucketCounts;
+        if (counts is not null && b.BucketCounts is { } more)
+        {
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] += more[i];
+            }
+        }
+
+        return a with { Value = a.Value + b.Value, Count = a.Count + b.Count, BucketCounts = counts };
     }
 
     private static void WriteSeries(StringBuilder text, MetricFamilySnapshot family, SeriesSnapshot series)
@@ -299,7 +387,7 @@ public sealed class PrometheusExporter : IDisposable
             _ => "gauge",
         };
 
-        public IReadOnlyList<double> Bounds => _bounds;
+        public double[] Bounds => _bounds;
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
