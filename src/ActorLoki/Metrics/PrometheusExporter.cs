@@ -224,11 +224,12 @@ public sealed class PrometheusExporter : IDisposable
         return a with { Value = a.Value + b.Value, Count = a.Count + b.Count, BucketCounts = counts };
     }
 
+    // Appends numbers and labels in place: no string per sample or per bucket.
     private static void WriteSeries(StringBuilder text, MetricFamilySnapshot family, SeriesSnapshot series)
     {
         if (series.BucketCounts is not { } counts)
         {
-            text.Append(family.Name).Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
+            AppendValue(text.Append(family.Name).Append(series.RenderedLabels).Append(' '), series.Value).Append('\n');
             return;
         }
 
@@ -236,18 +237,26 @@ public sealed class PrometheusExporter : IDisposable
         for (var b = 0; b < family.Bounds.Count; b++)
         {
             cumulative += counts[b];
-            text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, FormatValue(family.Bounds[b]))).Append(' ')
-                .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            AppendValue(AppendLabelsAndLe(text.Append(family.Name).Append("_bucket"), series.RenderedLabels), family.Bounds[b])
+                .Append("\"} ").Append(CultureInfo.InvariantCulture, $"{cumulative}").Append('\n');
         }
 
-        var count = series.Count.ToString(CultureInfo.InvariantCulture);
-        text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, "+Inf")).Append(' ').Append(count).Append('\n');
-        text.Append(family.Name).Append("_sum").Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
-        text.Append(family.Name).Append("_count").Append(series.RenderedLabels).Append(' ').Append(count).Append('\n');
+        AppendLabelsAndLe(text.Append(family.Name).Append("_bucket"), series.RenderedLabels).Append("+Inf\"} ").Append(CultureInfo.InvariantCulture, $"{series.Count}").Append('\n');
+        AppendValue(text.Append(family.Name).Append("_sum").Append(series.RenderedLabels).Append(' '), series.Value).Append('\n');
+        text.Append(family.Name).Append("_count").Append(series.RenderedLabels).Append(' ').Append(CultureInfo.InvariantCulture, $"{series.Count}").Append('\n');
     }
 
-    private static string WithLe(string labels, string le) =>
-        labels.Length == 0 ? $"{{le=\"{le}\"}}" : string.Concat(labels.AsSpan(0, labels.Length - 1), $",le=\"{le}\"}}");
+    /// <summary>The series' labels with an <c>le</c> label opened last: <c>{a="1",le="</c>.</summary>
+    private static StringBuilder AppendLabelsAndLe(StringBuilder text, string labels) =>
+        labels.Length == 0 ? text.Append("{le=\"") : text.Append(labels, 0, labels.Length - 1).Append(",le=\"");
+
+    private static StringBuilder AppendValue(StringBuilder text, double value) => value switch
+    {
+        double.PositiveInfinity => text.Append("+Inf"),
+        double.NegativeInfinity => text.Append("-Inf"),
+        double.NaN => text.Append("NaN"),
+        _ => text.Append(CultureInfo.InvariantCulture, $"{value:R}"),
+    };
 
     public void Dispose() => _listener.Dispose();
 
@@ -291,14 +300,6 @@ public sealed class PrometheusExporter : IDisposable
 
     internal static string EscapeHelp(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    internal static string FormatValue(double value) => value switch
-    {
-        double.PositiveInfinity => "+Inf",
-        double.NegativeInfinity => "-Inf",
-        double.NaN => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
-    };
 
     /// <summary>A tag set as sorted name/value pairs (names sanitised).</summary>
     private static KeyValuePair<string, string>[] SortedLabels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
