@@ -368,7 +368,7 @@ public sealed class LokiClientTests : IAsyncLifetime
         var measurements = new List<(string Instrument, double Value, string Tags)>();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "ActorLoki.Loki")
+            if (instrument.Meter.Name == "ActorLoki.Loki" && instrument.Meter.Scope == meterFactory)
             {
                 l.EnableMeasurementEvents(instrument);
             }

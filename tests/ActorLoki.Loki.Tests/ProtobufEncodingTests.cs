@@ -89,32 +89,7 @@ public sealed class ProtobufEncodingTests
             e.StructuredMetadata.Select(p => $"{p.Name}={p.Value}").SequenceEqual(new[] { "pod=api-7d9f", "k8s_uid=0b6e" }));
 
         // Google.Protobuf's own serialiser writes the canonical encoding; ours must be byte-identical.
-        var expected = new PushRequest();
-        foreach (var stream in batch.Streams)
-        {
-            var adapter = new StreamAdapter { Labels = stream.Labels.Text };
-            for (var i = 0; i < stream.Count; i++)
-            {
-                var entry = stream[i];
-                var seconds = Math.DivRem(entry.TimestampUnixNanos, 1_000_000_000, out var nanos);
-                if (nanos < 0)
-                {
-                    seconds--;
-                    nanos += 1_000_000_000;
-                }
-
-                var e = new EntryAdapter { Timestamp = new Timestamp { Seconds = seconds, Nanos = (int)nanos }, Line = Encoding.UTF8.GetString(entry.Line.Span) };
-                foreach (var pair in entry.Metadata?.Pairs ?? [])
-                {
-                    e.StructuredMetadata.Add(new LabelPairAdapter { Name = pair.Name, Value = pair.Value });
-                }
-
-                adapter.Entries.Add(e);
-            }
-
-            expected.Streams.Add(adapter);
-        }
-
+        var expected = GeneratedRequests.From(batch);
         bytes.Should().Equal(expected.ToByteArray());
     }
 

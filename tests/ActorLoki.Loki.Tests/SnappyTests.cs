@@ -1,84 +1,75 @@
 using System.Text;
+using ActorLoki.Loki.Protos;
 using ActorLoki.Loki.Wire;
+using static ActorLoki.Loki.Tests.TestBatches;
 
 namespace ActorLoki.Loki.Tests;
 
+/// <summary>
+/// The snappy body of a protobuf push (compressed by Snappier), read back by IronSnappy, an independent decoder,
+/// and then by the generated protobuf parser: the request Loki receives is the request that was encoded.
+/// </summary>
 public sealed class SnappyTests
 {
-    public static TheoryData<string, byte[]> Inputs()
+    public static TheoryData<string, string[]> Lines()
     {
         var random = new Random(7);
-        byte[] Random(int n)
+        string RandomText(int n)
         {
-            var bytes = new byte[n];
-            random.NextBytes(bytes);
-            return bytes;
+            var chars = new char[n];
+            for (var i = 0; i < n; i++)
+            {
+                chars[i] = (char)random.Next(0x21, 0x7F);
+            }
+
+            return new string(chars);
         }
 
-        var text = new StringBuilder();
-        while (text.Length < 300_000)
+        var log = Enumerable.Range(0, 3000)
+            .Select(_ => $"ts=2026-01-01T00:00:00Z level=info msg=\"request completed\" path=/api/v1/orders status=200 duration_ms={random.Next(1000)}")
+            .ToArray();
+        return new TheoryData<string, string[]>
         {
-            text.Append("ts=2026-01-01T00:00:00Z level=info msg=\"request completed\" path=/api/v1/orders status=200 duration_ms=").Append(random.Next(1000)).Append('\n');
-        }
-
-        var log = Encoding.UTF8.GetBytes(text.ToString());
-        return new TheoryData<string, byte[]>
-        {
-            { "empty", [] },
-            { "one byte", [42] },
-            { "sixteen bytes", Random(16) },
-            { "seventeen bytes", Random(17) },
-            { "short text", Encoding.UTF8.GetBytes("hello hello hello hello hello hello") },
-            { "incompressible 1 MiB", Random(1 << 20) },
-            { "zeros 300 KiB (long copies)", new byte[300 * 1024] },
-            { "log text 300 KB", log },
-            { "one block exactly", log[..65536] },
-            { "one block and one byte", log[..65537] },
-            { "one block less one byte", log[..65535] },
-            { "text with a 70-byte period", Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-+=!?()", 2000))) },
+            { "one short line", ["hi"] },
+            { "incompressible 1 MiB in 16 lines", [.. Enumerable.Range(0, 16).Select(_ => RandomText(64 * 1024))] },
+            { "one 200 KiB line of zeros (long copies)", [new string('0', 200 * 1024)] },
+            { "log text over several 64 KiB blocks", log },
+            { "text with a 70-byte period", [string.Concat(Enumerable.Repeat("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-+=!?()", 2000))] },
         };
     }
 
     [Theory]
-    [MemberData(nameof(Inputs))]
-    public void Compressed_blocks_decode_back_with_an_independent_snappy_decoder(string name, byte[] input)
+    [MemberData(nameof(Lines))]
+    public void The_body_decodes_with_an_independent_snappy_decoder_to_the_pushed_lines(string name, string[] lines)
     {
-        var compressed = new byte[SnappyBlock.MaxCompressedLength(input.Length)];
+        var batch = Batch(Stream(Labels(("app", "a")), [.. lines.Select((line, i) => (1_000_000_000L + i, line))]));
 
-        var length = SnappyBlock.Compress(input, compressed);
+        using var request = EncodedRequest.Encode(Plan(batch), PushFormat.Protobuf, false, LineLimits.Default);
 
-        IronSnappy.Snappy.Decode(compressed.AsSpan(0, length)).Should().Equal(input, name);
+        var raw = IronSnappy.Snappy.Decode(request.Body.Span);
+        raw.Length.Should().Be(request.UncompressedBytes, name);
+        PushRequest.Parser.ParseFrom(raw).Streams.Single().Entries.Select(e => e.Line).Should().Equal(lines, name);
     }
 
     [Fact]
-    public void Repetitive_text_compresses_well_and_random_bytes_stay_within_the_bound()
+    public void Repetitive_log_text_compresses_to_under_a_tenth()
     {
-        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("level=info msg=\"request completed\" status=200\n", 5000)));
-        var random = new byte[100_000];
-        new Random(1).NextBytes(random);
-        var buffer = new byte[SnappyBlock.MaxCompressedLength(text.Length)];
+        var batch = Batch(Stream(Labels(("app", "a")), [.. Enumerable.Range(0, 5000).Select(i => (1_000_000_000L, "level=info msg=\"request completed\" status=200"))]));
 
-        SnappyBlock.Compress(text, buffer).Should().BeLessThan(text.Length / 10);
-        SnappyBlock.Compress(random, buffer).Should().BeLessThanOrEqualTo(SnappyBlock.MaxCompressedLength(random.Length));
+        using var request = EncodedRequest.Encode(Plan(batch), PushFormat.Protobuf, false, LineLimits.Default);
+
+        request.Body.Length.Should().BeLessThan(request.UncompressedBytes / 10);
     }
 
     [Fact]
-    public void The_output_starts_with_the_uncompressed_length_as_a_varint()
+    public void The_body_starts_with_the_uncompressed_length_as_a_varint()
     {
-        var input = new byte[300];
-        var buffer = new byte[SnappyBlock.MaxCompressedLength(input.Length)];
+        var batch = Batch(Stream(Labels(("a", "b")), (1_000_000_001, new string('x', 300))));
 
-        SnappyBlock.Compress(input, buffer);
+        using var request = EncodedRequest.Encode(Plan(batch), PushFormat.Protobuf, false, LineLimits.Default);
 
-        // 300 = 0b10_0101100: 0xAC 0x02
-        buffer[..2].Should().Equal(0xAC, 0x02);
-    }
-
-    [Fact]
-    public void A_destination_smaller_than_the_bound_is_refused()
-    {
-        var act = () => SnappyBlock.Compress(new byte[100], new byte[100]);
-
-        act.Should().Throw<ArgumentException>();
+        // 300 bytes of line make a request of 324 bytes = 0b10_1000100: the varint 0xC4 0x02.
+        request.UncompressedBytes.Should().Be(324);
+        request.Body.Span[..2].ToArray().Should().Equal(0xC4, 0x02);
     }
 }

@@ -152,7 +152,7 @@ public sealed class ShipperHost : IAsyncDisposable
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
-        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), PrometheusExporter.ContentType));
+        app.MapGet("/metrics", (HttpContext context, PrometheusExporter exporter) => exporter.ServeAsync(context));
 
         app.MapGet("/healthz", (ShipperService service) => service.Runtime is { WhenTerminated.IsCompleted: false }
             ? Results.Text("ok\n")

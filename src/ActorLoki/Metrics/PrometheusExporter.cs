@@ -2,14 +2,17 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace ActorLoki.Metrics;
 
 /// <summary>
 /// Collects every instrument of the ActorLoki meters through a <see cref="MeterListener"/> and renders
-/// them in the Prometheus text exposition format 0.0.4 (prometheus-net and OpenTelemetry's Prometheus
-/// exporter do not restore here). Counters become <c>_total</c> series, up-down counters and gauges
-/// become gauges, histograms get cumulative <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series.
+/// them in the Prometheus text exposition format 0.0.4 or, when the scraper asks, OpenMetrics 1.0.0. Counters
+/// become <c>_total</c> series, up-down counters and gauges become gauges, histograms get cumulative
+/// <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series. Kept over prometheus-net 8.2.1's meter adapter, which
+/// renames every instrument (meter name prefixed, no <c>_total</c>) and serves counters as gauges, so the
+/// dashboard and alerts would break (docs/performance-notes.md has the comparison).
 /// </summary>
 /// <remarks>
 /// Instrument names are already Prometheus names (<c>actorloki_lines_read</c>); anything else is
@@ -27,6 +30,8 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Func<Meter, bool> _meterFilter;
     private readonly Func<string, IReadOnlyList<double>> _bucketsFor;
     private readonly Lock _renderGate = new();
+    private readonly Lock _textGate = new();
+    private readonly StringBuilder _text = new(16 * 1024);
 
     public PrometheusExporter(Func<Meter, bool>? meterFilter = null, Func<string, IReadOnlyList<double>>? bucketsFor = null)
     {
@@ -48,24 +53,78 @@ public sealed class PrometheusExporter : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The content type of <see cref="Render"/>'s output.</summary>
+    /// <summary>The content type of <see cref="Render"/>'s text format 0.0.4.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    /// <summary>Renders every collected metric. Observable instruments are observed now.</summary>
-    public string Render()
+    /// <summary>The content type of <see cref="Render"/>'s OpenMetrics 1.0.0.</summary>
+    public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    /// <summary>
+    /// Whether a scraper's <c>Accept</c> header asks for OpenMetrics (Prometheus sends it first, with the text
+    /// format as a fallback); everything else gets the text format.
+    /// </summary>
+    public static bool AcceptsOpenMetrics(string? accept) =>
+        accept is not null
+        && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(accept.Split(','), out var types)
+        && types.Any(t => t.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase) && t.Quality is not 0);
+
+    /// <summary>
+    /// Answers a scrape: OpenMetrics when the scraper accepts it, the text format otherwise, written as UTF-8
+    /// straight into the response (no string of the whole exposition).
+    /// </summary>
+    public async Task ServeAsync(HttpContext context)
     {
-        var text = new StringBuilder(4096);
+        var openMetrics = AcceptsOpenMetrics(context.Request.Headers.Accept);
+        context.Response.ContentType = openMetrics ? OpenMetricsContentType : ContentType;
+        lock (_textGate)
+        {
+            RenderLocked(openMetrics);
+            var encoder = Encoding.UTF8.GetEncoder();
+            foreach (var chunk in _text.GetChunks())
+            {
+                encoder.Convert(chunk.Span, context.Response.BodyWriter, flush: false, out _, out _);
+            }
+
+            encoder.Convert([], context.Response.BodyWriter, flush: true, out _, out _);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renders every collected metric, in the text format 0.0.4 or in OpenMetrics 1.0.0 (a counter's family is
+    /// named without its <c>_total</c>, help escapes quotes too, and the exposition ends with <c># EOF</c>).
+    /// Observable instruments are observed now.
+    /// </summary>
+    public string Render(bool openMetrics = false)
+    {
+        lock (_textGate)
+        {
+            RenderLocked(openMetrics);
+            return _text.ToString();
+        }
+    }
+
+    // Into the one builder the exporter keeps (under _textGate), so a scrape allocates no growing buffer.
+    private void RenderLocked(bool openMetrics)
+    {
+        var text = _text.Clear();
         foreach (var family in Collect())
         {
-            text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
-            text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+            var name = openMetrics && family.Type == "counter" ? family.Name.AsSpan(0, family.Name.Length - "_total".Length) : family.Name;
+            var help = openMetrics ? EscapeLabelValue(family.Help) : EscapeHelp(family.Help);
+            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            text.Append("# TYPE ").Append(name).Append(' ').Append(family.Type).Append('\n');
             foreach (var series in family.Series)
             {
                 WriteSeries(text, family, series);
             }
         }
 
-        return text.ToString();
+        if (openMetrics)
+        {
+            text.Append("# EOF\n");
+        }
     }
 
     /// <summary>
@@ -82,40 +141,95 @@ public sealed class PrometheusExporter : IDisposable
             }
 
             _listener.RecordObservableInstruments();
-            return
-            [
-                .. _families.Values
-                    .GroupBy(f => f.Name, StringComparer.Ordinal)
-                    .OrderBy(g => g.Key, StringComparer.Ordinal)
-                    .Select(Merge),
-            ];
+
+            // Sorted by name, then each run of one name merged: no LINQ, since a scrape's allocations are most of
+            // what it costs (metrics-scrape benchmark).
+            var families = _families.ToArray();
+            Array.Sort(families, static (a, b) => string.CompareOrdinal(a.Value.Name, b.Value.Name));
+            var snapshot = new List<MetricFamilySnapshot>(families.Length);
+            for (var first = 0; first < families.Length;)
+            {
+                var end = first + 1;
+                while (end < families.Length && families[end].Value.Name == families[first].Value.Name)
+                {
+                    end++;
+                }
+
+                snapshot.Add(Merge(families.AsSpan(first, end - first)));
+                first = end;
+            }
+
+            return snapshot;
         }
     }
 
-    private static MetricFamilySnapshot Merge(IGrouping<string, Family> group)
+    private static MetricFamilySnapshot Merge(ReadOnlySpan<KeyValuePair<Instrument, Family>> group)
     {
-        var first = group.First();
-        var series = group
-            .SelectMany(f => f.Snapshot())
-            .GroupBy(s => s.Key, StringComparer.Ordinal)
-            .OrderBy(s => s.Key, StringComparer.Ordinal)
-            .Select(same =>
+        var first = group[0].Value;
+        var buckets = first.Kind == Kind.Histogram ? first.Bounds.Length : -1;
+        List<SeriesSnapshot> series;
+        if (group.Length == 1)
+        {
+            series = [];
+            foreach (var (key, value) in first.Snapshot())
             {
-                var parts = same.Select(s => s.Value).ToList();
-                var buckets = first.Kind == Kind.Histogram
-                    ? first.Bounds.Select((bound, b) => parts.Sum(p => p.BucketCount(b))).ToArray()
-                    : null;
-                return new SeriesSnapshot(same.Key, parts[0].Labels, parts.Sum(p => p.Value), parts.Sum(p => p.Count), buckets);
-            })
-            .ToList();
+                series.Add(Snapshot(key, value, buckets));
+            }
+        }
+        else
+        {
+            var merged = new Dictionary<string, SeriesSnapshot>(StringComparer.Ordinal);
+            foreach (var (_, family) in group)
+            {
+                foreach (var (key, value) in family.Snapshot())
+                {
+                    var part = Snapshot(key, value, buckets);
+                    merged[key] = merged.TryGetValue(key, out var seen) ? Sum(seen, part) : part;
+                }
+            }
+
+            series = [.. merged.Values];
+        }
+
+        series.Sort(static (a, b) => string.CompareOrdinal(a.RenderedLabels, b.RenderedLabels));
         return new MetricFamilySnapshot(first.Name, first.TypeName, first.Help, first.Kind == Kind.Histogram ? first.Bounds : [], series);
     }
 
+    private static SeriesSnapshot Snapshot(string key, Series series, int buckets)
+    {
+        long[]? counts = null;
+        if (buckets >= 0)
+        {
+            counts = new long[buckets];
+            for (var b = 0; b < buckets; b++)
+            {
+                counts[b] = series.BucketCount(b);
+            }
+        }
+
+        return new SeriesSnapshot(key, series.Labels, series.Value, series.Count, counts);
+    }
+
+    private static SeriesSnapshot Sum(SeriesSnapshot a, SeriesSnapshot b)
+    {
+        var counts = a.BucketCounts;
+        if (counts is not null && b.BucketCounts is { } more)
+        {
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] += more[i];
+            }
+        }
+
+        return a with { Value = a.Value + b.Value, Count = a.Count + b.Count, BucketCounts = counts };
+    }
+
+    // Appends numbers and labels in place: no string per sample or per bucket.
     private static void WriteSeries(StringBuilder text, MetricFamilySnapshot family, SeriesSnapshot series)
     {
         if (series.BucketCounts is not { } counts)
         {
-            text.Append(family.Name).Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
+            AppendValue(text.Append(family.Name).Append(series.RenderedLabels).Append(' '), series.Value).Append('\n');
             return;
         }
 
@@ -123,18 +237,26 @@ public sealed class PrometheusExporter : IDisposable
         for (var b = 0; b < family.Bounds.Count; b++)
         {
             cumulative += counts[b];
-            text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, FormatValue(family.Bounds[b]))).Append(' ')
-                .Append(cumulative.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            AppendValue(AppendLabelsAndLe(text.Append(family.Name).Append("_bucket"), series.RenderedLabels), family.Bounds[b])
+                .Append("\"} ").Append(CultureInfo.InvariantCulture, $"{cumulative}").Append('\n');
         }
 
-        var count = series.Count.ToString(CultureInfo.InvariantCulture);
-        text.Append(family.Name).Append("_bucket").Append(WithLe(series.RenderedLabels, "+Inf")).Append(' ').Append(count).Append('\n');
-        text.Append(family.Name).Append("_sum").Append(series.RenderedLabels).Append(' ').Append(FormatValue(series.Value)).Append('\n');
-        text.Append(family.Name).Append("_count").Append(series.RenderedLabels).Append(' ').Append(count).Append('\n');
+        AppendLabelsAndLe(text.Append(family.Name).Append("_bucket"), series.RenderedLabels).Append("+Inf\"} ").Append(CultureInfo.InvariantCulture, $"{series.Count}").Append('\n');
+        AppendValue(text.Append(family.Name).Append("_sum").Append(series.RenderedLabels).Append(' '), series.Value).Append('\n');
+        text.Append(family.Name).Append("_count").Append(series.RenderedLabels).Append(' ').Append(CultureInfo.InvariantCulture, $"{series.Count}").Append('\n');
     }
 
-    private static string WithLe(string labels, string le) =>
-        labels.Length == 0 ? $"{{le=\"{le}\"}}" : string.Concat(labels.AsSpan(0, labels.Length - 1), $",le=\"{le}\"}}");
+    /// <summary>The series' labels with an <c>le</c> label opened last: <c>{a="1",le="</c>.</summary>
+    private static StringBuilder AppendLabelsAndLe(StringBuilder text, string labels) =>
+        labels.Length == 0 ? text.Append("{le=\"") : text.Append(labels, 0, labels.Length - 1).Append(",le=\"");
+
+    private static StringBuilder AppendValue(StringBuilder text, double value) => value switch
+    {
+        double.PositiveInfinity => text.Append("+Inf"),
+        double.NegativeInfinity => text.Append("-Inf"),
+        double.NaN => text.Append("NaN"),
+        _ => text.Append(CultureInfo.InvariantCulture, $"{value:R}"),
+    };
 
     public void Dispose() => _listener.Dispose();
 
@@ -178,14 +300,6 @@ public sealed class PrometheusExporter : IDisposable
 
     internal static string EscapeHelp(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    internal static string FormatValue(double value) => value switch
-    {
-        double.PositiveInfinity => "+Inf",
-        double.NegativeInfinity => "-Inf",
-        double.NaN => "NaN",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
-    };
 
     /// <summary>A tag set as sorted name/value pairs (names sanitised).</summary>
     private static KeyValuePair<string, string>[] SortedLabels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -274,7 +388,7 @@ public sealed class PrometheusExporter : IDisposable
             _ => "gauge",
         };
 
-        public IReadOnlyList<double> Bounds => _bounds;
+        public double[] Bounds => _bounds;
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {

@@ -517,7 +517,7 @@ public sealed class E2eBenchmark : IBenchmark
         return null;
     }
 
-    private static string? LocateShipper()
+    internal static string? LocateShipper()
     {
         var root = RepositoryRoot();
         var dll = root is null ? null : Path.Combine(root, "src", "ActorLoki", "bin", "Release", "net10.0", "actorloki.dll");

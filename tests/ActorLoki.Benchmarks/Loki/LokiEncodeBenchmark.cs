@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ActorLoki.Loki;
+using ActorLoki.Loki.Protos;
+using ActorLoki.Loki.Tests;
 using ActorLoki.Loki.Wire;
+using Google.Protobuf;
 
 namespace ActorLoki.Benchmarks.Loki;
 
 /// <summary>
 /// Encode and compress throughput of the Loki client, in MB/s of raw line bytes on one core: 1 MiB
 /// batches of 200-byte log lines (4 streams), as protobuf+snappy (the default), and for comparison
-/// protobuf with IronSnappy, JSON and JSON+gzip; snappy alone is measured on the encoded protobuf.
+/// protobuf through the generated PushRequest, protobuf with IronSnappy, JSON and JSON+gzip (Snappier replaced a hand-written compressor: docs/performance-notes.md); snappy alone is measured on the encoded protobuf.
 /// Usage: <c>loki-encode [seconds-per-case]</c> (default 3).
 /// </summary>
 public sealed class LokiEncodeBenchmark : IBenchmark
@@ -29,7 +32,7 @@ public sealed class LokiEncodeBenchmark : IBenchmark
         var plan = RequestPlan.Next(batch, PushCursor.Start, long.MaxValue, limits.MaxLineBytes)!;
         using var raw = ProtobufPushWriter.Encode(plan, limits, out _, out _);
         var rawProtobuf = raw.Span.ToArray();
-        var snappyOut = new byte[SnappyBlock.MaxCompressedLength(rawProtobuf.Length)];
+        var snappyOut = new byte[Snappier.Snappy.GetMaxCompressedLength(rawProtobuf.Length)];
 
         Console.WriteLine($"# loki-encode (ActorLoki {Program.Version}, .NET {Environment.Version}, {Environment.ProcessorCount} cores)");
         Console.WriteLine();
@@ -48,7 +51,10 @@ public sealed class LokiEncodeBenchmark : IBenchmark
             using var bytes = ProtobufPushWriter.Encode(plan, limits, out _, out _);
             return bytes.Length;
         }, cancellationToken);
-        Report("snappy only (client's compressor) on the protobuf", seconds, lineBytes, () => SnappyBlock.Compress(rawProtobuf, snappyOut), cancellationToken);
+        Report("protobuf via the generated PushRequest (build + serialise)", seconds, lineBytes, () => SerialiseGenerated(GeneratedRequests.From(batch)), cancellationToken);
+        var prebuilt = GeneratedRequests.From(batch);
+        Report("generated PushRequest, serialise only (message prebuilt)", seconds, lineBytes, () => SerialiseGenerated(prebuilt), cancellationToken);
+        Report("snappy only (Snappier) on the protobuf", seconds, lineBytes, () => Snappier.Snappy.Compress(rawProtobuf, snappyOut), cancellationToken);
         Report("IronSnappy.Encode only on the protobuf", seconds, lineBytes, () => IronSnappy.Snappy.Encode(rawProtobuf).Length, cancellationToken);
         Report("protobuf + IronSnappy (before)", seconds, lineBytes, () =>
         {
@@ -66,6 +72,15 @@ public sealed class LokiEncodeBenchmark : IBenchmark
             return request.Body.Length;
         }, cancellationToken);
         return Task.FromResult(0);
+    }
+
+    /// <summary>Google.Protobuf's serialiser into a pooled buffer of the measured size, as the client's writer does.</summary>
+    internal static int SerialiseGenerated(PushRequest request)
+    {
+        var size = request.CalculateSize();
+        using var buffer = new PooledBytes(size);
+        request.WriteTo(buffer.Array.AsSpan(0, size));
+        return size;
     }
 
     private static void Report(string name, double seconds, long lineBytes, Func<int> encode, CancellationToken cancellationToken)

@@ -11,7 +11,16 @@ namespace ActorLoki.Tests.Deploy;
 /// <summary>What a running host exports on /metrics, parsed by the strict parser, scraped once for the tests that compare with it.</summary>
 public sealed class ScrapedMetrics : IAsyncLifetime
 {
+    /// <summary>What Prometheus sends: OpenMetrics first, the text format as the fallback.</summary>
+    public const string PrometheusAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
     public IReadOnlyDictionary<string, PrometheusTextParser.MetricFamily> Families { get; private set; } = null!;
+
+    /// <summary>The body and content type of a scrape without an Accept header.</summary>
+    public (string Body, string? ContentType) Text { get; private set; }
+
+    /// <summary>The body and content type of a scrape with Prometheus' Accept header.</summary>
+    public (string Body, string? ContentType) OpenMetrics { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -20,11 +29,26 @@ public sealed class ScrapedMetrics : IAsyncLifetime
         await using var host = TestHosts.Create(kube, loki, NullLoggerFactory.Instance);
         await host.StartAsync();
         using var http = new HttpClient { BaseAddress = host.EndpointAddress };
-        Families = PrometheusTextParser.Parse(await http.GetStringAsync("/metrics"));
+        Text = await ScrapeAsync(http, null);
+        OpenMetrics = await ScrapeAsync(http, PrometheusAccept);
+        Families = PrometheusTextParser.Parse(Text.Body);
         await host.StopAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task<(string, string?)> ScrapeAsync(HttpClient http, string? accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.ToString());
+    }
 
     /// <summary>The family a name in a query belongs to: a histogram's _bucket, _sum and _count series are its own.</summary>
     public bool Exports(string name) =>

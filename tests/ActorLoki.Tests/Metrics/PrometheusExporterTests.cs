@@ -99,6 +99,48 @@ public sealed class PrometheusExporterTests
         families.Keys.Should().Equal("actorloki_mine_total");
     }
 
+    [Fact]
+    public void Instruments_that_share_a_name_in_two_meters_are_summed_series_by_series()
+    {
+        using var one = NewMeter();
+        using var two = new Meter(one.Name);
+        using var exporter = new PrometheusExporter(m => m == one || m == two, _ => [1, 10]);
+        one.CreateCounter<long>("actorloki_lines_sent").Add(2, new KeyValuePair<string, object?>("namespace", "a"));
+        two.CreateCounter<long>("actorloki_lines_sent").Add(3, new KeyValuePair<string, object?>("namespace", "a"));
+        two.CreateCounter<long>("actorloki_lines_sent").Add(5, new KeyValuePair<string, object?>("namespace", "b"));
+        one.CreateHistogram<double>("actorloki_push_duration_seconds").Record(0.5);
+        two.CreateHistogram<double>("actorloki_push_duration_seconds").Record(5);
+
+        var families = exporter.Collect().ToDictionary(f => f.Name);
+
+        families.Keys.Should().Equal("actorloki_lines_sent_total", "actorloki_push_duration_seconds");
+        families["actorloki_lines_sent_total"].Series.Select(x => (x.Label("namespace"), x.Value)).Should().Equal(("a", 5.0), ("b", 5.0));
+        var latency = families["actorloki_push_duration_seconds"].Series.Single();
+        latency.BucketCounts.Should().Equal(1, 1);
+        (latency.Count, latency.Value).Should().Be((2L, 5.5));
+    }
+
+    [Fact]
+    public async Task OpenMetrics_names_counter_families_without_total_escapes_quotes_in_help_and_ends_with_EOF()
+    {
+        using var meter = NewMeter();
+        using var exporter = new PrometheusExporter(m => m == meter, _ => [0.1, 1]);
+        meter.CreateCounter<long>("actorloki_lines_sent", description: "Lines \"acknowledged\" by Loki.").Add(3, new KeyValuePair<string, object?>("reason", "a \"b\""));
+        meter.CreateHistogram<double>("actorloki_push_duration_seconds", unit: "s").Record(0.5);
+        meter.CreateUpDownCounter<long>("actorloki_active_tails").Add(2);
+
+        var text = exporter.Render(openMetrics: true);
+        var parsed = await PythonPrometheusParser.ParseAsync(text, openMetrics: true);
+
+        text.Should().Contain("# TYPE actorloki_lines_sent counter\nactorloki_lines_sent_total{reason=\"a \\\"b\\\"\"} 3\n").And.EndWith("# EOF\n");
+        parsed.Error.Should().BeNull();
+        parsed.Families.Select(f => (f.Name, f.Type)).Should().BeEquivalentTo(new[]
+        {
+            ("actorloki_lines_sent", "counter"), ("actorloki_push_duration_seconds", "histogram"), ("actorloki_active_tails", "gauge"),
+        });
+        parsed.Families.Single(f => f.Name == "actorloki_lines_sent").Samples.Single().Labels["reason"].Should().Be("a \"b\"");
+    }
+
     [Theory]
     [InlineData("metric_without_type 1\n")]
     [InlineData("# TYPE a counter\na_total 1\n")]
