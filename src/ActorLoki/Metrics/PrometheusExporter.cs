@@ -12,7 +12,7 @@ namespace ActorLoki.Metrics;
 /// become <c>_total</c> series, up-down counters and gauges become gauges, histograms get cumulative
 /// <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series. Kept over prometheus-net 8.2.1's meter adapter, which
 /// renames every instrument (meter name prefixed, no <c>_total</c>) and serves counters as gauges, so the
-/// dashboard and alerts would break (docs/performance-notes.md has the comparison).
+/// dashboard and alerts would break (docs/performance.md has the comparison).
 /// </summary>
 /// <remarks>
 /// Instrument names are already Prometheus names (<c>actorloki_lines_read</c>); anything else is

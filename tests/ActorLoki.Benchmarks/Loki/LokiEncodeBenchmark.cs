@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.Loki;
 /// <summary>
 /// Encode and compress throughput of the Loki client, in MB/s of raw line bytes on one core: 1 MiB
 /// batches of 200-byte log lines (4 streams), as protobuf+snappy (the default), and for comparison
-/// protobuf through the generated PushRequest, protobuf with IronSnappy, JSON and JSON+gzip (Snappier replaced a hand-written compressor: docs/performance-notes.md); snappy alone is measured on the encoded protobuf.
+/// protobuf through the generated PushRequest, protobuf with IronSnappy, JSON and JSON+gzip (Snappier replaced a hand-written compressor: docs/performance.md); snappy alone is measured on the encoded protobuf.
 /// Usage: <c>loki-encode [seconds-per-case]</c> (default 3).
 /// </summary>
 public sealed class LokiEncodeBenchmark : IBenchmark

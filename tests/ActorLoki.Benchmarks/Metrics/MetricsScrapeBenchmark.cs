@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.Metrics;
 /// What one /metrics scrape costs the shipper at 1,000 followed containers, in each format it serves: bytes on
 /// the wire, CPU and managed allocations in the shipper per scrape (the shipper's idle rate over the same time
 /// subtracted), and whether the Python <c>prometheus_client</c> parsers (text 0.0.4 and OpenMetrics) accept the
-/// body. It compared the exporter with prometheus-net 8.2.1's meter adapter once (docs/performance-notes.md).
+/// body. It compared the exporter with prometheus-net 8.2.1's meter adapter once (docs/performance.md).
 /// Usage: <c>metrics-scrape [scrapes-per-case]</c> (default 200).
 /// </summary>
 public sealed partial class MetricsScrapeBenchmark : IBenchmark
