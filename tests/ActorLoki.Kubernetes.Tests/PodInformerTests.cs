@@ -48,7 +48,7 @@ public sealed class PodInformerTests
         await run.NextAsync(1);
 
         // Changes to other kinds move the resourceVersion without any pod event; only a bookmark tells the informer.
-        await api.Client.CreateConfigMapAsync(SimulatedApi.Namespace, new Models.ConfigMap { Metadata = new Models.ObjectMeta { Name = "unrelated" } });
+        await api.Client.CreateConfigMapAsync(SimulatedApi.Namespace, new k8s.Models.V1ConfigMap { Metadata = new k8s.Models.V1ObjectMeta { Name = "unrelated" } });
         var head = api.Cluster.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         await Wait.UntilAsync(() => run.Informer.ResourceVersion == head, "a bookmark carried the new resourceVersion");
