@@ -75,7 +75,7 @@ public sealed class ConfigMapPositionsStore(KubernetesClient client, string @nam
         Metadata = new V1ObjectMeta
         {
             Name = name,
-            Namespace = @namespace,
+            NamespaceProperty = @namespace,
             ResourceVersion = resourceVersion,
             Labels = new Dictionary<string, string>
             {

@@ -228,7 +228,7 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         Metadata = new V1ObjectMeta
         {
             Name = name,
-            Namespace = ns,
+            NamespaceProperty = ns,
             Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "actorloki", ["app.kubernetes.io/component"] = "positions" },
         },
         Data = new Dictionary<string, string> { [ConfigMapPositionsStore.DataKey] = Encoding.UTF8.GetString(PositionsDocument.Serialize([])) },
