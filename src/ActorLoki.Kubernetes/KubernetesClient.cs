@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
 using ActorLoki.Kubernetes.Configuration;
-
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

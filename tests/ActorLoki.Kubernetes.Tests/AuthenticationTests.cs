@@ -123,7 +123,9 @@ public sealed class AuthenticationTests
 
         var list = () => api.Client.ListPodsAsync(Ns);
 
-        (await list.Should().ThrowAsync<HttpRequestException>()).WithInnerException<System.Security.Authentication.AuthenticationException>();
+        var error = (await list.Should().ThrowAsync<KubernetesCertificateException>()).Which;
+        error.InnerException.Should().BeOfType<System.Security.Authentication.AuthenticationException>();
+        error.Message.Should().Contain("was refused: its certificate (CN=kube-apiserver) is not issued by the configured certificate authority");
         api.Faults.Requests.Should().BeEmpty();
     }
 

@@ -61,21 +61,4 @@ public sealed class CertificateTests
         pods.Items.Should().BeEmpty();
         api.Faults.Requests.Should().ContainSingle().Which.Protocol.Should().Be("HTTP/2");
     }
-
-    [Fact]
-    public async Task A_certificate_of_another_CA_is_refused_and_the_error_says_so()
-    {
-        using var strangers = new SimulatorCertificates();
-        await using var api = await SimulatedApi.StartAsync(new KubernetesSimulatorOptions { Tls = true }, configure: sim => new KubernetesClientConfiguration
-        {
-            Server = sim.BaseAddress,
-            CertificateAuthorities = [System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(strangers.Authority.RawData)],
-            Credentials = KubernetesCredentials.Token(sim.Tokens.Current),
-        });
-
-        var list = () => api.Client.ListPodsAsync(Ns);
-
-        (await list.Should().ThrowAsync<KubernetesCertificateException>()).Which.Message
-            .Should().Contain("its certificate (CN=kube-apiserver) is not issued by the configured certificate authority");
-    }
 }

@@ -79,7 +79,7 @@ public sealed class KubernetesClientConfiguration
 
     /// <summary>
     /// The pod's service account: the API server from <c>KUBERNETES_SERVICE_HOST</c>/<c>_PORT</c>, the CA
-    /// bundle, the namespace file, and the token file, re-read within a second of a change and at least every
+    /// bundle, the namespace file, and the token file, re-read within five seconds of a change and at least every
     /// <paramref name="tokenRefreshInterval"/>.
     /// </summary>
     public static KubernetesClientConfiguration InCluster(TimeSpan? tokenRefreshInterval = null, KubernetesEnvironment? environment = null)

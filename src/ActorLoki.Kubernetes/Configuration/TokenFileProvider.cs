@@ -6,13 +6,13 @@ namespace ActorLoki.Kubernetes.Configuration;
 /// A token file (a projected service-account token, a kubeconfig <c>tokenFile</c>): the kubelet rewrites it well
 /// before the token expires. The file's modification time and length are looked at no more than once every
 /// <see cref="ChangeCheckInterval"/>, and the file is read again when they changed, every refresh interval, and
-/// after a 401 — so a rotated token is in use within a second or so (the package's <c>TokenFileAuth</c> keeps a
-/// token for a minute).
+/// after a 401 — so a rotated token is in use within seconds (the package's <c>TokenFileAuth</c> keeps a token
+/// for a minute), and a request in between that meets a 401 fetches it at once.
 /// </summary>
 internal sealed class TokenFileProvider(string path, TimeSpan refreshInterval, TimeProvider time, ILogger logger) : CredentialProvider
 {
     /// <summary>How often the file is looked at (one stat) between reads.</summary>
-    public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly Lock _gate = new();
     private string? _token;
