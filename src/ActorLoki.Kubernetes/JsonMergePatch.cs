@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using k8s.Models;
 
 namespace ActorLoki.Kubernetes;
 
@@ -43,4 +45,7 @@ public static class JsonMergePatch
 
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The package's form of a merge patch (its body is sent as written).</summary>
+    internal static V1Patch ToPatch(ReadOnlyMemory<byte> mergePatch) => new(Encoding.UTF8.GetString(mergePatch.Span), V1Patch.PatchType.MergePatch);
 }

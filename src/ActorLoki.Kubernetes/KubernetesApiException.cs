@@ -1,5 +1,5 @@
 using System.Net;
-using ActorLoki.Kubernetes.Models;
+using k8s.Models;
 
 namespace ActorLoki.Kubernetes;
 
@@ -24,7 +24,7 @@ public class KubernetesApiException : Exception
     {
     }
 
-    public KubernetesApiException(HttpStatusCode statusCode, string message, Status? status = null, string? requestDescription = null)
+    public KubernetesApiException(HttpStatusCode statusCode, string message, V1Status? status = null, string? requestDescription = null)
         : base(message)
     {
         StatusCode = statusCode;
@@ -37,13 +37,13 @@ public class KubernetesApiException : Exception
     /// <summary>The Status object's reason (Forbidden, NotFound, Conflict, AlreadyExists, Expired, ...), if any.</summary>
     public string? Reason => Status?.Reason;
 
-    public Status? Status { get; }
+    public V1Status? Status { get; }
 
     /// <summary>The request that failed, e.g. <c>GET /api/v1/namespaces/dev1/pods</c> (never carries credentials).</summary>
     public string? RequestDescription { get; }
 
     /// <summary>Builds the most specific exception for a status code.</summary>
-    public static KubernetesApiException Create(HttpStatusCode statusCode, string message, Status? status, string? requestDescription, TimeSpan? retryAfter) =>
+    public static KubernetesApiException Create(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription, TimeSpan? retryAfter) =>
         (int)statusCode switch
         {
             400 => new KubernetesBadRequestException(statusCode, message, status, requestDescription),
@@ -61,7 +61,7 @@ public class KubernetesApiException : Exception
 /// <summary>400: a malformed request, or e.g. <c>previous=true</c> for a container that never terminated.</summary>
 public sealed class KubernetesBadRequestException : KubernetesApiException
 {
-    public KubernetesBadRequestException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesBadRequestException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -70,7 +70,7 @@ public sealed class KubernetesBadRequestException : KubernetesApiException
 /// <summary>401: the credentials were rejected (expired token, rotated service-account token, ...).</summary>
 public sealed class KubernetesUnauthorizedException : KubernetesApiException
 {
-    public KubernetesUnauthorizedException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesUnauthorizedException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -79,7 +79,7 @@ public sealed class KubernetesUnauthorizedException : KubernetesApiException
 /// <summary>403: RBAC denies the request. The message is the server's, naming the verb and resource that are missing.</summary>
 public sealed class KubernetesForbiddenException : KubernetesApiException
 {
-    public KubernetesForbiddenException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesForbiddenException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -88,7 +88,7 @@ public sealed class KubernetesForbiddenException : KubernetesApiException
 /// <summary>404: the object (pod, ConfigMap, Lease) does not exist.</summary>
 public sealed class KubernetesNotFoundException : KubernetesApiException
 {
-    public KubernetesNotFoundException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesNotFoundException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -97,7 +97,7 @@ public sealed class KubernetesNotFoundException : KubernetesApiException
 /// <summary>409: the object changed since it was read (stale resourceVersion), or it already exists (create).</summary>
 public sealed class KubernetesConflictException : KubernetesApiException
 {
-    public KubernetesConflictException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesConflictException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -109,7 +109,7 @@ public sealed class KubernetesConflictException : KubernetesApiException
 /// <summary>410: the resourceVersion (or continue token) is older than the server's history.</summary>
 public sealed class KubernetesGoneException : KubernetesApiException
 {
-    public KubernetesGoneException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription)
+    public KubernetesGoneException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription)
         : base(statusCode, message, status, requestDescription)
     {
     }
@@ -118,7 +118,7 @@ public sealed class KubernetesGoneException : KubernetesApiException
 /// <summary>429: API Priority and Fairness or a rate limit; wait <see cref="RetryAfter"/> before retrying.</summary>
 public sealed class KubernetesTooManyRequestsException : KubernetesApiException
 {
-    public KubernetesTooManyRequestsException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription, TimeSpan? retryAfter)
+    public KubernetesTooManyRequestsException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription, TimeSpan? retryAfter)
         : base(statusCode, message, status, requestDescription) => RetryAfter = retryAfter;
 
     /// <summary>From the Retry-After header, else from <c>details.retryAfterSeconds</c>.</summary>
@@ -128,7 +128,7 @@ public sealed class KubernetesTooManyRequestsException : KubernetesApiException
 /// <summary>5xx: the server (or a proxy in front of it) failed; retry with back-off.</summary>
 public sealed class KubernetesServerErrorException : KubernetesApiException
 {
-    public KubernetesServerErrorException(HttpStatusCode statusCode, string message, Status? status, string? requestDescription, TimeSpan? retryAfter)
+    public KubernetesServerErrorException(HttpStatusCode statusCode, string message, V1Status? status, string? requestDescription, TimeSpan? retryAfter)
         : base(statusCode, message, status, requestDescription) => RetryAfter = retryAfter;
 
     public TimeSpan? RetryAfter { get; }
@@ -147,6 +147,27 @@ public sealed class KubernetesConfigurationException : Exception
     }
 
     public KubernetesConfigurationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The API server's certificate was refused: not issued by the configured CA, or issued for another name than
+/// the server's (or <c>tls-server-name</c>). The message says which; the inner exception is the TLS failure.
+/// </summary>
+public sealed class KubernetesCertificateException : HttpRequestException
+{
+    public KubernetesCertificateException()
+    {
+    }
+
+    public KubernetesCertificateException(string message)
+        : base(message)
+    {
+    }
+
+    public KubernetesCertificateException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

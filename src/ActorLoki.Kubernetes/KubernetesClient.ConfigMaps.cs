@@ -1,19 +1,20 @@
-using ActorLoki.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 
 namespace ActorLoki.Kubernetes;
 
 public sealed partial class KubernetesClient
 {
     /// <summary>Gets a ConfigMap; throws <see cref="KubernetesNotFoundException"/> when it does not exist.</summary>
-    public Task<ConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
-        RequestAsync(HttpMethod.Get, ConfigMapPath(@namespace, name), null, KubernetesJsonContext.Default.ConfigMap, cancellationToken);
+    public Task<V1ConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
+        RequestAsync($"GET {ConfigMapPath(@namespace, name)}", ct => _api.CoreV1.ReadNamespacedConfigMapAsync(name, @namespace, cancellationToken: ct), cancellationToken);
 
     /// <summary>Gets a ConfigMap, or null when it does not exist.</summary>
-    public async Task<ConfigMap?> TryGetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+    public async Task<V1ConfigMap?> TryGetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await GetConfigMapAsync(@namespace, name, cancellationToken);
+            return await GetConfigMapAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesNotFoundException)
         {
@@ -22,14 +23,13 @@ public sealed partial class KubernetesClient
     }
 
     /// <summary>Creates a ConfigMap; throws <see cref="KubernetesConflictException"/> (AlreadyExists) when one of that name exists.</summary>
-    public Task<ConfigMap> CreateConfigMapAsync(string @namespace, ConfigMap configMap, CancellationToken cancellationToken = default)
+    public Task<V1ConfigMap> CreateConfigMapAsync(string @namespace, V1ConfigMap configMap, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentNullException.ThrowIfNull(configMap);
         return RequestAsync(
-            HttpMethod.Post,
-            $"api/v1/namespaces/{Escape(@namespace)}/configmaps",
-            HttpContentFactory.Json(configMap, KubernetesJsonContext.Default.ConfigMap),
-            KubernetesJsonContext.Default.ConfigMap,
+            $"POST api/v1/namespaces/{Uri.EscapeDataString(@namespace)}/configmaps",
+            ct => _api.CoreV1.CreateNamespacedConfigMapAsync(configMap, @namespace, cancellationToken: ct),
             cancellationToken);
     }
 
@@ -37,15 +37,13 @@ public sealed partial class KubernetesClient
     /// Replaces a ConfigMap. With <c>metadata.resourceVersion</c> set (as returned by a get), the update is
     /// optimistic: it throws <see cref="KubernetesConflictException"/> if the ConfigMap changed since.
     /// </summary>
-    public Task<ConfigMap> UpdateConfigMapAsync(string @namespace, ConfigMap configMap, CancellationToken cancellationToken = default)
+    public Task<V1ConfigMap> UpdateConfigMapAsync(string @namespace, V1ConfigMap configMap, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(configMap);
         var name = configMap.Metadata?.Name ?? throw new ArgumentException("The ConfigMap has no metadata.name.", nameof(configMap));
         return RequestAsync(
-            HttpMethod.Put,
-            ConfigMapPath(@namespace, name),
-            HttpContentFactory.Json(configMap, KubernetesJsonContext.Default.ConfigMap),
-            KubernetesJsonContext.Default.ConfigMap,
+            $"PUT {ConfigMapPath(@namespace, name)}",
+            ct => _api.CoreV1.ReplaceNamespacedConfigMapAsync(configMap, name, @namespace, cancellationToken: ct),
             cancellationToken);
     }
 
@@ -53,17 +51,20 @@ public sealed partial class KubernetesClient
     /// Applies a JSON merge patch (RFC 7386). A patch that carries <c>metadata.resourceVersion</c> is
     /// optimistic like an update. See <see cref="JsonMergePatch"/> to build one.
     /// </summary>
-    public Task<ConfigMap> PatchConfigMapAsync(string @namespace, string name, ReadOnlyMemory<byte> mergePatch, CancellationToken cancellationToken = default) =>
-        RequestAsync(HttpMethod.Patch, ConfigMapPath(@namespace, name), HttpContentFactory.MergePatch(mergePatch.ToArray()), KubernetesJsonContext.Default.ConfigMap, cancellationToken);
+    public Task<V1ConfigMap> PatchConfigMapAsync(string @namespace, string name, ReadOnlyMemory<byte> mergePatch, CancellationToken cancellationToken = default) =>
+        RequestAsync(
+            $"PATCH {ConfigMapPath(@namespace, name)}",
+            ct => _api.CoreV1.PatchNamespacedConfigMapAsync(JsonMergePatch.ToPatch(mergePatch), name, @namespace, cancellationToken: ct),
+            cancellationToken);
 
     /// <summary>Deletes a ConfigMap; throws <see cref="KubernetesNotFoundException"/> when it does not exist.</summary>
     public Task DeleteConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken = default) =>
-        RequestAsync(HttpMethod.Delete, ConfigMapPath(@namespace, name), cancellationToken);
+        RequestAsync($"DELETE {ConfigMapPath(@namespace, name)}", ct => _api.CoreV1.DeleteNamespacedConfigMapAsync(name, @namespace, cancellationToken: ct), cancellationToken);
 
     private static string ConfigMapPath(string @namespace, string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return $"api/v1/namespaces/{Escape(@namespace)}/configmaps/{Escape(name)}";
+        return $"api/v1/namespaces/{Uri.EscapeDataString(@namespace)}/configmaps/{Uri.EscapeDataString(name)}";
     }
 }

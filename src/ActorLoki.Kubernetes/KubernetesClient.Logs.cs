@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
 using ActorLoki.Kubernetes.Logs;
 
 namespace ActorLoki.Kubernetes;
@@ -5,10 +8,12 @@ namespace ActorLoki.Kubernetes;
 public sealed partial class KubernetesClient
 {
     /// <summary>
-    /// Opens a container's log and returns a reader of its lines in chunks. Errors that come before the body
-    /// (404 pod gone, 400 container waiting or no previous instance, 403) are thrown here; a stream that breaks
-    /// later throws from <see cref="LogStreamReader.ReadChunkAsync"/>. The request has no timeout: cancel
-    /// <paramref name="cancellationToken"/> or dispose the reader to end it.
+    /// Opens a container's log and returns a reader of its lines in chunks. The package's <c>ReadNamespacedPodLog</c>
+    /// has no <c>sinceTime</c> (it is missing from the OpenAPI spec), which resuming needs; so the GET is built here
+    /// and sent through the package's own <see cref="HttpClient"/> with its credentials applied, and the body is read
+    /// as bytes. Errors that come before the body (404 pod gone, 400 container waiting or no previous instance, 403)
+    /// are thrown here; a stream that breaks later throws from <see cref="LogStreamReader.ReadChunkAsync"/>. The
+    /// request has no timeout: cancel <paramref name="cancellationToken"/> or dispose the reader to end it.
     /// </summary>
     public async Task<LogStreamReader> OpenLogStreamAsync(string @namespace, string pod, LogOptions options, CancellationToken cancellationToken = default)
     {
@@ -20,21 +25,30 @@ public sealed partial class KubernetesClient
             throw new ArgumentException("Only one of SinceTime and SinceSeconds may be set.", nameof(options));
         }
 
-        var query = new Query($"api/v1/namespaces/{Escape(@namespace)}/pods/{Escape(pod)}/log");
-        query.Add("container", string.IsNullOrEmpty(options.Container) ? null : options.Container);
-        query.Add("follow", options.Follow);
-        query.Add("timestamps", options.Timestamps);
-        query.Add("sinceTime", options.SinceTime is { } since ? KubeletTimestamp.FormatSinceTime(since) : null);
-        query.Add("sinceSeconds", options.SinceSeconds);
-        query.Add("tailLines", options.TailLines);
-        query.Add("limitBytes", options.LimitBytes);
-        query.Add("previous", options.Previous);
-        var path = query.ToString();
+        var path = new StringBuilder("api/v1/namespaces/").Append(Uri.EscapeDataString(@namespace)).Append("/pods/").Append(Uri.EscapeDataString(pod)).Append("/log");
+        var separator = '?';
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                path.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
+                separator = '&';
+            }
+        }
 
-        var response = await SendAsync(() => NewRequest(HttpMethod.Get, path, null), cancellationToken);
+        Add("container", string.IsNullOrEmpty(options.Container) ? null : options.Container);
+        Add("follow", options.Follow ? "true" : null);
+        Add("timestamps", options.Timestamps ? "true" : null);
+        Add("sinceTime", options.SinceTime is { } since ? KubeletTimestamp.FormatSinceTime(since) : null);
+        Add("sinceSeconds", options.SinceSeconds?.ToString(CultureInfo.InvariantCulture));
+        Add("tailLines", options.TailLines?.ToString(CultureInfo.InvariantCulture));
+        Add("limitBytes", options.LimitBytes?.ToString(CultureInfo.InvariantCulture));
+        Add("previous", options.Previous ? "true" : null);
+
+        var response = await SendStreamingAsync(path.ToString(), cancellationToken).ConfigureAwait(false);
         try
         {
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             return new LogStreamReader(
                 body,
                 new LogReaderOptions { MaxLineBytes = Settings.MaxLogLineBytes, ReadBytes = Settings.LogReadBytes, Timestamps = options.Timestamps },
@@ -44,6 +58,56 @@ public sealed partial class KubernetesClient
         {
             response.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A GET through the package's client and credentials (a 401 is retried once with fresh credentials by
+    /// <see cref="CredentialRefreshHandler"/>), returned after its headers so that the body can be streamed.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendStreamingAsync(string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_server, pathAndQuery))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.Accept.ParseAdd("application/json, */*");
+        HttpResponseMessage response;
+        try
+        {
+            if (_api.Credentials is { } credentials)
+            {
+                await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+
+            response = await _api.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Map(e) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            string text;
+            try
+            {
+                text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException)
+            {
+                text = string.Empty;
+            }
+
+            throw KubernetesErrors.FromResponse(
+                _logger, _time, "GET", request.RequestUri!.AbsolutePath, response.StatusCode, response.ReasonPhrase, text,
+                response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null);
         }
     }
 }

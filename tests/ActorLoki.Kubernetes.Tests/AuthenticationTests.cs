@@ -123,7 +123,9 @@ public sealed class AuthenticationTests
 
         var list = () => api.Client.ListPodsAsync(Ns);
 
-        (await list.Should().ThrowAsync<HttpRequestException>()).WithInnerException<System.Security.Authentication.AuthenticationException>();
+        var error = (await list.Should().ThrowAsync<KubernetesCertificateException>()).Which;
+        error.InnerException.Should().BeOfType<System.Security.Authentication.AuthenticationException>();
+        error.Message.Should().Contain("was refused: its certificate (CN=kube-apiserver) is not issued by the configured certificate authority");
         api.Faults.Requests.Should().BeEmpty();
     }
 
@@ -231,44 +233,4 @@ public sealed class AuthenticationTests
     }
 
     private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
-
-    /// <summary>A shell script acting as an exec credential plugin: prints the token from a file, records each run.</summary>
-    private sealed record ExecPlugin(string Script, string TokenFile, string RunsFile, string InfoFile, string Expires)
-    {
-        public int Runs => File.Exists(RunsFile) ? File.ReadAllLines(RunsFile).Length : 0;
-
-        public static ExecPlugin Create(TempDirectory dir, string expires)
-        {
-            var script = dir.File("bin/get-token.sh", """
-                #!/bin/sh
-                echo "$*" >> "$RUNS_FILE"
-                printf '%s' "$KUBERNETES_EXEC_INFO" > "$INFO_FILE"
-                printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}\n' "$(cat "$TOKEN_FILE")" "$EXPIRES"
-                """);
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            return new ExecPlugin(script, dir.File("token"), dir.File("runs"), dir.File("info"), expires);
-        }
-
-        public string WriteKubeconfig(Uri server)
-        {
-            var path = Path.Combine(Path.GetDirectoryName(TokenFile)!, "kubeconfig");
-            File.WriteAllText(path, KubeconfigYaml.Single(
-                server.ToString(),
-                [],
-                [
-                    "exec:",
-                    "  apiVersion: client.authentication.k8s.io/v1beta1",
-                    "  command: ./bin/get-token.sh",
-                    "  args: [get-token, --cluster, sim]",
-                    "  env:",
-                    $"  - {{name: TOKEN_FILE, value: {TokenFile}}}",
-                    $"  - {{name: RUNS_FILE, value: {RunsFile}}}",
-                    $"  - {{name: INFO_FILE, value: {InfoFile}}}",
-                    $"  - {{name: EXPIRES, value: \"{Expires}\"}}",
-                    "  interactiveMode: Never",
-                ],
-                "dev1"));
-            return path;
-        }
-    }
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using ActorLoki.Kubernetes.Models;
+using k8s.Models;
 using ActorLoki.Kubernetes.Tests.Support;
 
 namespace ActorLoki.Kubernetes.Tests;
@@ -12,10 +12,10 @@ public sealed class ConfigMapsAndLeasesTests
     public async Task A_ConfigMap_is_created_read_updated_optimistically_patched_and_deleted()
     {
         await using var api = await SimulatedApi.StartAsync();
-        var created = await api.Client.CreateConfigMapAsync(Ns, new ConfigMap
+        var created = await api.Client.CreateConfigMapAsync(Ns, new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Name = "actorloki-positions", Labels = new() { ["app"] = "actorloki" } },
-            Data = new() { ["a"] = "1" },
+            Metadata = new V1ObjectMeta { Name = "actorloki-positions", Labels = new Dictionary<string, string> { ["app"] = "actorloki" } },
+            Data = new Dictionary<string, string> { ["a"] = "1" },
         });
 
         var read = await api.Client.GetConfigMapAsync(Ns, "actorloki-positions");
@@ -46,7 +46,7 @@ public sealed class ConfigMapsAndLeasesTests
     public async Task Creating_an_existing_ConfigMap_is_a_conflict_of_kind_already_exists()
     {
         await using var api = await SimulatedApi.StartAsync();
-        var configMap = new ConfigMap { Metadata = new ObjectMeta { Name = "p" }, BinaryData = new() { ["blob"] = [0, 1, 255] } };
+        var configMap = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "p" }, BinaryData = new Dictionary<string, byte[]> { ["blob"] = [0, 1, 255] } };
         var first = await api.Client.CreateConfigMapAsync(Ns, configMap);
 
         var again = () => api.Client.CreateConfigMapAsync(Ns, configMap);
@@ -61,13 +61,13 @@ public sealed class ConfigMapsAndLeasesTests
     public async Task A_Lease_round_trips_its_micro_times_and_updates_optimistically()
     {
         await using var api = await SimulatedApi.StartAsync();
-        var acquired = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1234560);
-        var lease = await api.Client.CreateLeaseAsync(Ns, new Lease
+        var acquired = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(1234560);
+        var lease = await api.Client.CreateLeaseAsync(Ns, new V1Lease
         {
-            Metadata = new ObjectMeta { Name = "actorloki-member-a", Labels = new() { ["actorloki.io/group"] = "shippers" } },
-            Spec = new LeaseSpec { HolderIdentity = "pod-a", LeaseDurationSeconds = 15, AcquireTime = acquired, RenewTime = acquired, LeaseTransitions = 0 },
+            Metadata = new V1ObjectMeta { Name = "actorloki-member-a", Labels = new Dictionary<string, string> { ["actorloki.io/group"] = "shippers" } },
+            Spec = new V1LeaseSpec { HolderIdentity = "pod-a", LeaseDurationSeconds = 15, AcquireTime = acquired, RenewTime = acquired, LeaseTransitions = 0 },
         });
-        await api.Client.CreateLeaseAsync(Ns, new Lease { Metadata = new ObjectMeta { Name = "other" } });
+        await api.Client.CreateLeaseAsync(Ns, new V1Lease { Metadata = new V1ObjectMeta { Name = "other" } });
 
         lease.Spec!.RenewTime = acquired.AddSeconds(10);
         var renewed = await api.Client.UpdateLeaseAsync(Ns, lease);

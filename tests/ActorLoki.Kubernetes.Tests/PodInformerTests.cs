@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ActorLoki.Kubernetes.Informers;
 using ActorLoki.Kubernetes.Tests.Support;
 using ActorLoki.Simulator.Kubernetes;
@@ -48,7 +47,7 @@ public sealed class PodInformerTests
         await run.NextAsync(1);
 
         // Changes to other kinds move the resourceVersion without any pod event; only a bookmark tells the informer.
-        await api.Client.CreateConfigMapAsync(SimulatedApi.Namespace, new Models.ConfigMap { Metadata = new Models.ObjectMeta { Name = "unrelated" } });
+        await api.Client.CreateConfigMapAsync(SimulatedApi.Namespace, new k8s.Models.V1ConfigMap { Metadata = new k8s.Models.V1ObjectMeta { Name = "unrelated" } });
         var head = api.Cluster.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         await Wait.UntilAsync(() => run.Informer.ResourceVersion == head, "a bookmark carried the new resourceVersion");
@@ -189,42 +188,4 @@ public sealed class PodInformerTests
     private static (PodEventType, string, bool) Ev(PodEventType type, string name, bool relist) => (type, name, relist);
 
     private static InformerRun Run(SimulatedApi api, PodInformerOptions options) => new(api.Client, options);
-
-    /// <summary>A running informer whose events go to a channel the test reads with bounded waits.</summary>
-    private sealed class InformerRun : IAsyncDisposable
-    {
-        private readonly Channel<PodEvent> _events = Channel.CreateUnbounded<PodEvent>();
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _task;
-
-        public InformerRun(KubernetesClient client, PodInformerOptions options)
-        {
-            Informer = new PodInformer(client, options, (e, cancel) => _events.Writer.WriteAsync(e, cancel));
-            _task = Informer.RunAsync(_stop.Token);
-        }
-
-        public PodInformer Informer { get; }
-
-        public async Task<List<(PodEventType, string, bool)>> NextAsync(int count) =>
-            [.. (await NextRawAsync(count)).Select(e => (e.Type, e.Pod.Metadata!.Name!, e.FromRelist))];
-
-        public async Task<List<PodEvent>> NextRawAsync(int count)
-        {
-            var events = new List<PodEvent>();
-            using var timeout = new CancellationTokenSource(Wait.Limit);
-            while (events.Count < count)
-            {
-                events.Add(await _events.Reader.ReadAsync(timeout.Token));
-            }
-
-            return events;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _task.WaitAsync(Wait.Limit);
-            _stop.Dispose();
-        }
-    }
 }

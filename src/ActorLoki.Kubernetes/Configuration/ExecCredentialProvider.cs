@@ -7,12 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace ActorLoki.Kubernetes.Configuration;
 
 /// <summary>
-/// Runs a kubeconfig <c>exec</c> credential plugin and caches its token until the plugin's
+/// Runs a kubeconfig <c>exec</c> credential plugin and caches its token until shortly before the plugin's
 /// <c>expirationTimestamp</c> (or until a 401 when the plugin gives none). One run at a time: concurrent
-/// requests wait for the same token instead of starting the plugin once each.
+/// requests wait for the same token instead of starting the plugin once each (the package's provider has no
+/// such lock, and runs the plugin twice at start).
 /// </summary>
 internal sealed class ExecCredentialProvider(ExecCredentialSettings settings, TimeProvider time, ILogger logger) : CredentialProvider
 {
+    /// <summary>A token is refreshed this long before it expires, so no request goes out with a token about to expire.</summary>
+    public static readonly TimeSpan RefreshBeforeExpiry = TimeSpan.FromSeconds(30);
+
     private const string V1Beta1 = "client.authentication.k8s.io/v1beta1";
     private const string V1 = "client.authentication.k8s.io/v1";
     private const int MaxErrorTextLength = 1024;
@@ -67,7 +71,7 @@ internal sealed class ExecCredentialProvider(ExecCredentialSettings settings, Ti
     private string? Cached()
     {
         var token = Volatile.Read(ref _token);
-        return token is not null && (_expiresAt is not { } expiresAt || time.GetUtcNow() < expiresAt) ? token : null;
+        return token is not null && (_expiresAt is not { } expiresAt || time.GetUtcNow() < expiresAt - RefreshBeforeExpiry) ? token : null;
     }
 
     private async Task<(string Token, DateTimeOffset? ExpiresAt)> RunAsync(CancellationToken cancellationToken)

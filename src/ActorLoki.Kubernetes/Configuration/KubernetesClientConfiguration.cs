@@ -1,8 +1,12 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+using PackageConfiguration = k8s.KubernetesClientConfiguration;
 
 namespace ActorLoki.Kubernetes.Configuration;
 
@@ -17,7 +21,11 @@ public enum KubernetesConnectionMode
 
 /// <summary>
 /// Where the API server is and how to authenticate to it: built in cluster from the service account,
-/// from a kubeconfig, or directly (tests, the demo).
+/// from a kubeconfig, or directly (tests, the demo). A kubeconfig is read into the official client's model and its
+/// cluster resolved by <see cref="PackageConfiguration"/>; ActorLoki adds what the package rejects or does
+/// differently: <c>tokenFile</c>,
+/// exec plugins run one at a time and refreshed before they expire, and in cluster a token file re-read within
+/// seconds of a rotation (the package's in-cluster configuration caches it for a minute and reads fixed paths).
 /// </summary>
 public sealed class KubernetesClientConfiguration
 {
@@ -72,9 +80,11 @@ public sealed class KubernetesClientConfiguration
         };
     }
 
+
     /// <summary>
     /// The pod's service account: the API server from <c>KUBERNETES_SERVICE_HOST</c>/<c>_PORT</c>, the CA
-    /// bundle, the namespace file, and the token file re-read every <paramref name="tokenRefreshInterval"/>.
+    /// bundle, the namespace file, and the token file, re-read within five seconds of a change and at least every
+    /// <paramref name="tokenRefreshInterval"/>.
     /// </summary>
     public static KubernetesClientConfiguration InCluster(TimeSpan? tokenRefreshInterval = null, KubernetesEnvironment? environment = null)
     {
@@ -107,6 +117,7 @@ public sealed class KubernetesClientConfiguration
     /// <summary>
     /// A kubeconfig: <paramref name="path"/>, else every file of <c>KUBECONFIG</c> (merged, the first to define
     /// a name wins), else <c>~/.kube/config</c>; the context <paramref name="context"/>, else the current one.
+    /// Relative paths are relative to the file that names them, as in client-go.
     /// </summary>
     public static KubernetesClientConfiguration FromKubeconfig(
         string? path = null,
@@ -116,31 +127,31 @@ public sealed class KubernetesClientConfiguration
     {
         environment ??= KubernetesEnvironment.System;
         var files = KubeconfigFiles(path, environment);
-        var merged = Merge(files);
+        var merged = new MergedKubeconfig();
+        foreach (var file in files)
+        {
+            merged.Add(file, Parse(file));
+        }
+
         var contextName = string.IsNullOrEmpty(context) ? merged.CurrentContext : context;
         if (string.IsNullOrEmpty(contextName))
         {
-            throw new KubernetesConfigurationException($"The kubeconfig ({string.Join(", ", files.Select(f => f.Path))}) sets no current-context and no context was given.");
+            throw new KubernetesConfigurationException($"The kubeconfig ({string.Join(", ", files)}) sets no current-context and no context was given.");
         }
 
-        if (!merged.Contexts.TryGetValue(contextName, out var namedContext) || namedContext.Item.Context is not { } ctx)
+        if (!merged.Contexts.TryGetValue(contextName, out var namedContext) || namedContext.ContextDetails is not { } ctx)
         {
             throw new KubernetesConfigurationException(
                 $"The kubeconfig has no context '{contextName}'; it has: {string.Join(", ", merged.Contexts.Keys.Order(StringComparer.Ordinal))}.");
         }
 
-        if (ctx.Cluster is null || !merged.Clusters.TryGetValue(ctx.Cluster, out var namedCluster) || namedCluster.Item.Cluster is not { } cluster)
+        if (ctx.Cluster is null || !merged.Clusters.TryGetValue(ctx.Cluster, out var cluster) || cluster.ClusterEndpoint is null)
         {
             throw new KubernetesConfigurationException($"The context '{contextName}' names cluster '{ctx.Cluster}', which the kubeconfig does not define.");
         }
 
-        if (string.IsNullOrEmpty(cluster.Server) || !Uri.TryCreate(cluster.Server, UriKind.Absolute, out var server))
-        {
-            throw new KubernetesConfigurationException($"The cluster '{ctx.Cluster}' has no valid server address ('{cluster.Server}').");
-        }
-
-        KubeconfigUser? user = null;
-        var userDirectory = namedCluster.Directory;
+        UserCredentials? user = null;
+        UserExtras? extras = null;
         if (!string.IsNullOrEmpty(ctx.User))
         {
             if (!merged.Users.TryGetValue(ctx.User, out var namedUser))
@@ -148,29 +159,57 @@ public sealed class KubernetesClientConfiguration
                 throw new KubernetesConfigurationException($"The context '{contextName}' names user '{ctx.User}', which the kubeconfig does not define.");
             }
 
-            user = namedUser.Item.User;
-            userDirectory = namedUser.Directory;
+            user = namedUser.User.UserCredentials;
+            extras = namedUser.Extras;
         }
 
+        var endpoint = ClusterOf(contextName, ctx, cluster);
         return new KubernetesClientConfiguration
         {
-            Server = server.AbsolutePath.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/"),
+            Server = endpoint.Host.EndsWith('/') ? new Uri(endpoint.Host) : new Uri(endpoint.Host + "/"),
             Namespace = string.IsNullOrEmpty(ctx.Namespace) ? "default" : ctx.Namespace,
-            CertificateAuthorities = ReadClusterCa(cluster, namedCluster.Directory),
-            InsecureSkipTlsVerify = cluster.InsecureSkipTlsVerify,
-            TlsServerName = string.IsNullOrEmpty(cluster.TlsServerName) ? null : cluster.TlsServerName,
-            ClientCertificate = user is null ? null : ReadClientCertificate(user, userDirectory, ctx.User!),
-            Credentials = user is null ? KubernetesCredentials.None : ReadCredentials(user, userDirectory, ctx.User!, tokenRefreshInterval ?? DefaultTokenRefreshInterval),
-            Source = $"kubeconfig {string.Join(Path.PathSeparator, files.Select(f => f.Path))} context {contextName}",
+            CertificateAuthorities = endpoint.SslCaCerts is { Count: > 0 } authorities ? authorities : null,
+            InsecureSkipTlsVerify = endpoint.SkipTlsVerify,
+            TlsServerName = string.IsNullOrEmpty(endpoint.TlsServerName) ? null : endpoint.TlsServerName,
+            ClientCertificate = user is null ? null : ReadClientCertificate(user, ctx.User!),
+            Credentials = user is null ? KubernetesCredentials.None : ReadCredentials(user, extras, ctx.User!, tokenRefreshInterval ?? DefaultTokenRefreshInterval),
+            Source = $"kubeconfig {string.Join(Path.PathSeparator, files)} context {contextName}",
         };
     }
 
-    private static List<(string Path, KubeconfigFile File)> KubeconfigFiles(string? path, KubernetesEnvironment environment)
+    /// <summary>
+    /// The cluster part (server, CA, tls-server-name, insecure-skip-tls-verify), resolved by the package from a
+    /// kubeconfig of that one context without its user: the package would run an exec plugin while loading (and
+    /// refuses a user with only a tokenFile), so ActorLoki reads the user itself.
+    /// </summary>
+    private static PackageConfiguration ClusterOf(string contextName, ContextDetails ctx, Cluster cluster)
+    {
+        var single = new K8SConfiguration
+        {
+            CurrentContext = contextName,
+            Contexts = [new Context { Name = contextName, ContextDetails = new ContextDetails { Cluster = ctx.Cluster, Namespace = ctx.Namespace } }],
+            Clusters = [cluster],
+        };
+        try
+        {
+            return PackageConfiguration.BuildConfigFromConfigObject(single, contextName);
+        }
+        catch (KubeConfigException e)
+        {
+            throw new KubernetesConfigurationException($"The cluster '{ctx.Cluster}' of context '{contextName}' cannot be used: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or CryptographicException)
+        {
+            throw new KubernetesConfigurationException($"The certificate authority of cluster '{ctx.Cluster}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static List<string> KubeconfigFiles(string? path, KubernetesEnvironment environment)
     {
         if (!string.IsNullOrEmpty(path))
         {
             return File.Exists(path)
-                ? [(Path.GetFullPath(path), Parse(path))]
+                ? [Path.GetFullPath(path)]
                 : throw new KubernetesConfigurationException($"The kubeconfig {path} does not exist.");
         }
 
@@ -179,7 +218,7 @@ public sealed class KubernetesClientConfiguration
             // As kubectl does, files of the list that do not exist are skipped.
             var files = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Where(File.Exists)
-                .Select(p => (Path.GetFullPath(p), Parse(p)))
+                .Select(Path.GetFullPath)
                 .ToList();
             return files.Count > 0
                 ? files
@@ -190,16 +229,33 @@ public sealed class KubernetesClientConfiguration
             ?? throw new KubernetesConfigurationException("No kubeconfig: KUBECONFIG is not set and there is no home directory.");
         var defaultPath = Path.Combine(home, ".kube", "config");
         return File.Exists(defaultPath)
-            ? [(defaultPath, Parse(defaultPath))]
+            ? [defaultPath]
             : throw new KubernetesConfigurationException($"No kubeconfig: KUBECONFIG is not set and {defaultPath} does not exist.");
     }
 
-    private static KubeconfigFile Parse(string path)
+    /// <summary>
+    /// One kubeconfig file, read into the package's model (<see cref="K8SConfiguration"/>) plus the user fields the
+    /// package does not read. Read with YamlDotNet directly rather than the package's <c>LoadKubeConfig</c>: the
+    /// package's YAML reader first scans every model type of the client (measured: about 48 MiB more resident memory
+    /// at start, against 12 MiB this way), for a file that holds none of them.
+    /// </summary>
+    private static (K8SConfiguration Config, KubeconfigExtras Extras) Parse(string path)
     {
+        string text;
         try
         {
-            var deserializer = new DeserializerBuilder().IgnoreUnmatchedProperties().Build();
-            return deserializer.Deserialize<KubeconfigFile?>(File.ReadAllText(path)) ?? new KubeconfigFile();
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KubernetesConfigurationException($"Cannot read the kubeconfig {path}: {e.Message}", e);
+        }
+
+        try
+        {
+            var config = Yaml.Deserialize<K8SConfiguration?>(text) ?? new K8SConfiguration();
+            var extras = Yaml.Deserialize<KubeconfigExtras?>(text) ?? new KubeconfigExtras();
+            return (config, extras);
         }
         catch (YamlException e)
         {
@@ -207,65 +263,20 @@ public sealed class KubernetesClientConfiguration
         }
     }
 
-    private static MergedKubeconfig Merge(List<(string Path, KubeconfigFile File)> files)
-    {
-        var merged = new MergedKubeconfig();
-        foreach (var (path, file) in files)
-        {
-            var directory = Path.GetDirectoryName(path) ?? ".";
-            merged.CurrentContext ??= string.IsNullOrEmpty(file.CurrentContext) ? null : file.CurrentContext;
-            foreach (var cluster in file.Clusters ?? [])
-            {
-                if (cluster.Name is not null)
-                {
-                    merged.Clusters.TryAdd(cluster.Name, (cluster, directory));
-                }
-            }
+    // The package's model names its fields with YamlMember aliases; the extras are camelCase, as in the file.
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
 
-            foreach (var context in file.Contexts ?? [])
-            {
-                if (context.Name is not null)
-                {
-                    merged.Contexts.TryAdd(context.Name, (context, directory));
-                }
-            }
-
-            foreach (var user in file.Users ?? [])
-            {
-                if (user.Name is not null)
-                {
-                    merged.Users.TryAdd(user.Name, (user, directory));
-                }
-            }
-        }
-
-        return merged;
-    }
-
-    private static X509Certificate2Collection? ReadClusterCa(KubeconfigCluster cluster, string directory)
-    {
-        if (!string.IsNullOrEmpty(cluster.CertificateAuthorityData))
-        {
-            return LoadCertificates(DecodeBase64(cluster.CertificateAuthorityData, "certificate-authority-data"), "certificate-authority-data");
-        }
-
-        if (!string.IsNullOrEmpty(cluster.CertificateAuthority))
-        {
-            var path = Resolve(cluster.CertificateAuthority, directory);
-            return LoadCertificates(ReadFile(path, "certificate-authority"), path);
-        }
-
-        return null;
-    }
-
-    private static X509Certificate2? ReadClientCertificate(KubeconfigUser user, string directory, string userName)
+    private static X509Certificate2? ReadClientCertificate(UserCredentials user, string userName)
     {
         var certificate = !string.IsNullOrEmpty(user.ClientCertificateData)
             ? DecodeBase64(user.ClientCertificateData, "client-certificate-data")
-            : !string.IsNullOrEmpty(user.ClientCertificate) ? ReadFile(Resolve(user.ClientCertificate, directory), "client-certificate") : null;
+            : !string.IsNullOrEmpty(user.ClientCertificate) ? ReadFile(user.ClientCertificate, "client-certificate") : null;
         var key = !string.IsNullOrEmpty(user.ClientKeyData)
             ? DecodeBase64(user.ClientKeyData, "client-key-data")
-            : !string.IsNullOrEmpty(user.ClientKey) ? ReadFile(Resolve(user.ClientKey, directory), "client-key") : null;
+            : !string.IsNullOrEmpty(user.ClientKey) ? ReadFile(user.ClientKey, "client-key") : null;
         if (certificate is null && key is null)
         {
             return null;
@@ -286,32 +297,30 @@ public sealed class KubernetesClientConfiguration
         }
     }
 
-    private static KubernetesCredentials ReadCredentials(KubeconfigUser user, string directory, string userName, TimeSpan tokenRefreshInterval)
+    private static KubernetesCredentials ReadCredentials(UserCredentials user, UserExtras? extras, string userName, TimeSpan tokenRefreshInterval)
     {
-        if (user.Exec is { } exec)
+        if (user.ExternalExecution is { } exec)
         {
             if (string.IsNullOrEmpty(exec.Command))
             {
                 throw new KubernetesConfigurationException($"The exec plugin of user '{userName}' has no command.");
             }
 
-            // A command with a directory part but not rooted is relative to the kubeconfig's directory, as in client-go.
-            var command = exec.Command.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(exec.Command)
-                ? Path.GetFullPath(Path.Combine(directory, exec.Command))
-                : exec.Command;
             return KubernetesCredentials.Exec(new ExecCredentialSettings
             {
-                ApiVersion = exec.ApiVersion ?? "client.authentication.k8s.io/v1beta1",
-                Command = command,
-                Args = exec.Args ?? [],
-                Env = (exec.Env ?? []).Where(e => !string.IsNullOrEmpty(e.Name)).ToDictionary(e => e.Name!, e => e.Value ?? string.Empty, StringComparer.Ordinal),
-                InteractiveMode = exec.InteractiveMode,
+                ApiVersion = string.IsNullOrEmpty(exec.ApiVersion) ? "client.authentication.k8s.io/v1beta1" : exec.ApiVersion,
+                Command = exec.Command,
+                Args = exec.Arguments?.ToList() ?? [],
+                Env = (exec.EnvironmentVariables ?? [])
+                    .Where(e => e.TryGetValue("name", out var name) && !string.IsNullOrEmpty(name))
+                    .ToDictionary(e => e["name"], e => e.GetValueOrDefault("value") ?? string.Empty, StringComparer.Ordinal),
+                InteractiveMode = extras?.User?.Exec?.InteractiveMode,
             });
         }
 
-        if (!string.IsNullOrEmpty(user.TokenFile))
+        if (extras?.User?.TokenFile is { Length: > 0 } tokenFile)
         {
-            return KubernetesCredentials.TokenFile(Resolve(user.TokenFile, directory), tokenRefreshInterval);
+            return KubernetesCredentials.TokenFile(tokenFile, tokenRefreshInterval);
         }
 
         if (!string.IsNullOrEmpty(user.Token))
@@ -355,8 +364,6 @@ public sealed class KubernetesClientConfiguration
         }
     }
 
-    private static string Resolve(string path, string directory) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(directory, path));
-
     private static string ReadFile(string path, string field)
     {
         try
@@ -369,14 +376,100 @@ public sealed class KubernetesClientConfiguration
         }
     }
 
+    /// <summary>
+    /// The merged kubeconfig files: the first to define a name wins, and every relative path is made absolute
+    /// against the file that holds it (the package would resolve them all against the first file).
+    /// </summary>
     private sealed class MergedKubeconfig
     {
-        public string? CurrentContext { get; set; }
+        public string? CurrentContext { get; private set; }
 
-        public Dictionary<string, (NamedCluster Item, string Directory)> Clusters { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Cluster> Clusters { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, (NamedContext Item, string Directory)> Contexts { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Context> Contexts { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, (NamedUser Item, string Directory)> Users { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (User User, UserExtras? Extras)> Users { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string path, (K8SConfiguration Config, KubeconfigExtras Extras) file)
+        {
+            var directory = Path.GetDirectoryName(path) ?? ".";
+            var (config, extras) = file;
+            CurrentContext ??= string.IsNullOrEmpty(config.CurrentContext) ? null : config.CurrentContext;
+            foreach (var cluster in config.Clusters ?? [])
+            {
+                if (cluster?.Name is not null && Clusters.TryAdd(cluster.Name, cluster) && cluster.ClusterEndpoint is { } endpoint)
+                {
+                    endpoint.CertificateAuthority = Resolve(endpoint.CertificateAuthority, directory);
+                }
+            }
+
+            foreach (var context in config.Contexts ?? [])
+            {
+                if (context?.Name is not null)
+                {
+                    Contexts.TryAdd(context.Name, context);
+                }
+            }
+
+            foreach (var user in config.Users ?? [])
+            {
+                if (user?.Name is null || Users.ContainsKey(user.Name))
+                {
+                    continue;
+                }
+
+                var extra = extras.Users?.FirstOrDefault(u => u.Name == user.Name);
+                if (extra?.User is { TokenFile: { Length: > 0 } tokenFile } u)
+                {
+                    u.TokenFile = Resolve(tokenFile, directory);
+                }
+
+                if (user.UserCredentials is { } credentials)
+                {
+                    credentials.ClientCertificate = Resolve(credentials.ClientCertificate, directory);
+                    credentials.ClientKey = Resolve(credentials.ClientKey, directory);
+                    if (credentials.ExternalExecution is { Command: { Length: > 0 } command } exec
+                        && command.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(command))
+                    {
+                        // A command with a directory part but not rooted is relative to the kubeconfig's directory, as in client-go.
+                        exec.Command = Path.GetFullPath(Path.Combine(directory, command));
+                    }
+                }
+
+                Users.Add(user.Name, (user, extra));
+            }
+        }
+
+        private static string? Resolve(string? path, string directory) =>
+            string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(directory, path));
     }
+}
+
+// The kubeconfig user fields the package's model lacks (camelCase names, as in the file).
+#pragma warning disable CA1812 // Instantiated by the YAML reader.
+#pragma warning disable CA2227 // Collection setters are how the YAML reader fills the lists.
+
+internal sealed class KubeconfigExtras
+{
+    public List<UserExtras>? Users { get; set; }
+}
+
+internal sealed class UserExtras
+{
+    public string? Name { get; set; }
+
+    public UserExtrasFields? User { get; set; }
+}
+
+internal sealed class UserExtrasFields
+{
+    /// <summary>A file holding the bearer token, re-read as it changes (client-go's <c>tokenFile</c>).</summary>
+    public string? TokenFile { get; set; }
+
+    public ExecExtras? Exec { get; set; }
+}
+
+internal sealed class ExecExtras
+{
+    public string? InteractiveMode { get; set; }
 }

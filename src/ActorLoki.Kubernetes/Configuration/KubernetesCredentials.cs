@@ -98,6 +98,9 @@ internal abstract class CredentialProvider : IDisposable
     /// <summary>The bearer token, or null to send no Authorization header.</summary>
     public abstract ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken);
 
+    /// <summary>False when requests carry no bearer token at all (client certificates alone).</summary>
+    public virtual bool HasToken => true;
+
     /// <summary>
     /// Called after a 401 with the token that was rejected: forget it. Returns true when a retry may succeed
     /// with a fresh token (a re-read file, a re-run plugin); false for a fixed token.
@@ -111,5 +114,7 @@ internal abstract class CredentialProvider : IDisposable
 
 internal sealed class StaticTokenProvider(string? token) : CredentialProvider
 {
+    public override bool HasToken => token is not null;
+
     public override ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult(token);
 }

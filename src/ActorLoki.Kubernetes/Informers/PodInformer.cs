@@ -267,12 +267,7 @@ public sealed class PodInformer
                             return (WatchOutcome.Expired, events);
                         }
 
-                        throw KubernetesApiException.Create(
-                            (System.Net.HttpStatusCode)(e.Status?.Code ?? 500),
-                            e.Status?.Message ?? "The watch reported an error without a message.",
-                            e.Status,
-                            "watch pods",
-                            e.Status?.Details?.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+                        throw KubernetesErrors.FromWatchStatus(e.Status, "watch pods");
                     default:
                         await ApplyAsync(e.Type, e.Object!, linked.Token);
                         break;

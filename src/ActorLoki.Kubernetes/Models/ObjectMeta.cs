@@ -1,8 +1,34 @@
+using k8s.Models;
+
 namespace ActorLoki.Kubernetes.Models;
 
-/// <summary>The part of <c>metadata</c> a log shipper needs; unknown fields are ignored when reading.</summary>
+/// <summary>The part of <c>metadata</c> a log shipper needs (no managed fields, finalizers or generation).</summary>
 public sealed class ObjectMeta
 {
+    internal static ObjectMeta? From(V1ObjectMeta? metadata) => metadata is null ? null : new ObjectMeta
+    {
+        Name = metadata.Name,
+        Namespace = metadata.NamespaceProperty,
+        Uid = metadata.Uid,
+        ResourceVersion = metadata.ResourceVersion,
+        CreationTimestamp = KubernetesTime.Utc(metadata.CreationTimestamp),
+        DeletionTimestamp = KubernetesTime.Utc(metadata.DeletionTimestamp),
+        Labels = Copy(metadata.Labels),
+        Annotations = Copy(metadata.Annotations),
+        OwnerReferences = metadata.OwnerReferences?.Select(o => new OwnerReference
+        {
+            ApiVersion = o.ApiVersion,
+            Kind = o.Kind,
+            Name = o.Name,
+            Uid = o.Uid,
+            Controller = o.Controller,
+        }).ToList(),
+    };
+
+    // The package fills its dictionaries as Dictionary already: keep that one instead of copying it.
+    private static Dictionary<string, string>? Copy(IDictionary<string, string>? values) =>
+        values as Dictionary<string, string> ?? (values is null ? null : new Dictionary<string, string>(values, StringComparer.Ordinal));
+
     public string? Name { get; set; }
 
     public string? Namespace { get; set; }

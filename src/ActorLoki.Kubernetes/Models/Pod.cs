@@ -1,8 +1,54 @@
+using k8s.Models;
+
 namespace ActorLoki.Kubernetes.Models;
 
-/// <summary>A pod, reduced to what a log shipper reads: identity, containers and their statuses.</summary>
+/// <summary>
+/// A pod, reduced to what a log shipper reads: identity, containers and their statuses. The actors hold this for
+/// the life of a tail, never the package's <see cref="V1Pod"/> (about 15 KB with managed fields, spec and
+/// conditions, against about 3 KB here): <see cref="From"/> copies the references it keeps and lets the rest go.
+/// </summary>
 public sealed class Pod : IKubernetesObject
 {
+    /// <summary>The trimmed copy of <paramref name="pod"/> (strings are shared, not copied).</summary>
+    public static Pod From(V1Pod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        return new Pod
+        {
+            ApiVersion = pod.ApiVersion,
+            Kind = pod.Kind,
+            Metadata = ObjectMeta.From(pod.Metadata),
+            Spec = pod.Spec is { } spec
+                ? new PodSpec { Containers = Containers(spec.Containers), InitContainers = Containers(spec.InitContainers), NodeName = spec.NodeName }
+                : null,
+            Status = pod.Status is { } status
+                ? new PodStatus
+                {
+                    Phase = status.Phase,
+                    PodIP = status.PodIP,
+                    StartTime = KubernetesTime.Utc(status.StartTime),
+                    ContainerStatuses = Statuses(status.ContainerStatuses),
+                    InitContainerStatuses = Statuses(status.InitContainerStatuses),
+                }
+                : null,
+        };
+    }
+
+    private static List<Container>? Containers(IList<V1Container>? containers) =>
+        containers?.Select(c => new Container { Name = c.Name, Image = c.Image }).ToList();
+
+    private static List<ContainerStatus>? Statuses(IList<V1ContainerStatus>? statuses) =>
+        statuses?.Select(s => new ContainerStatus
+        {
+            Name = s.Name,
+            RestartCount = s.RestartCount,
+            ContainerID = s.ContainerID,
+            Ready = s.Ready,
+            Started = s.Started,
+            State = ContainerState.From(s.State),
+            LastState = ContainerState.From(s.LastState),
+        }).ToList();
+
     public string? ApiVersion { get; set; }
 
     public string? Kind { get; set; }
@@ -65,6 +111,22 @@ public sealed class ContainerStatus
 /// <summary>At most one of the three members is set.</summary>
 public sealed class ContainerState
 {
+    internal static ContainerState? From(V1ContainerState? state) => state is null ? null : new ContainerState
+    {
+        Running = state.Running is { } running ? new ContainerStateRunning { StartedAt = KubernetesTime.Utc(running.StartedAt) } : null,
+        Terminated = state.Terminated is { } terminated
+            ? new ContainerStateTerminated
+            {
+                ExitCode = terminated.ExitCode,
+                Reason = terminated.Reason,
+                StartedAt = KubernetesTime.Utc(terminated.StartedAt),
+                FinishedAt = KubernetesTime.Utc(terminated.FinishedAt),
+                ContainerID = terminated.ContainerID,
+            }
+            : null,
+        Waiting = state.Waiting is { } waiting ? new ContainerStateWaiting { Reason = waiting.Reason, Message = waiting.Message } : null,
+    };
+
     public ContainerStateRunning? Running { get; set; }
 
     public ContainerStateTerminated? Terminated { get; set; }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using k8s.Models;
 
 namespace ActorLoki.Kubernetes.Models;
 
@@ -16,13 +16,5 @@ public enum WatchEventType
 /// One event of a watch. <see cref="Object"/> is set for Added, Modified, Deleted and Bookmark (a bookmark
 /// carries only <c>metadata.resourceVersion</c>); <see cref="Status"/> is set for Error (410 Expired, ...).
 /// </summary>
-public readonly record struct WatchEvent<T>(WatchEventType Type, T? Object, Status? Status)
+public readonly record struct WatchEvent<T>(WatchEventType Type, T? Object, V1Status? Status)
     where T : class, IKubernetesObject;
-
-/// <summary>The raw wire form: the object is decoded once its type is known.</summary>
-internal sealed class WatchEventEnvelope
-{
-    public string? Type { get; set; }
-
-    public JsonElement Object { get; set; }
-}

@@ -1,6 +1,6 @@
 using System.Text;
 using ActorLoki.Kubernetes;
-using ActorLoki.Kubernetes.Models;
+using k8s.Models;
 
 namespace ActorLoki.Shipper.Positions;
 
@@ -65,17 +65,17 @@ public sealed class ConfigMapPositionsStore(KubernetesClient client, string @nam
         }
     }
 
-    private IReadOnlyList<SavedPosition> Read(ConfigMap? configMap) =>
-        configMap?.Data?.GetValueOrDefault(DataKey) is { Length: > 0 } text
+    private IReadOnlyList<SavedPosition> Read(V1ConfigMap? configMap) =>
+        configMap?.Data is { } data && data.TryGetValue(DataKey, out var text) && text.Length > 0
             ? PositionsDocument.Deserialize(Encoding.UTF8.GetBytes(text), Description)
             : [];
 
-    private ConfigMap Build(byte[] json, string? resourceVersion) => new()
+    private V1ConfigMap Build(byte[] json, string? resourceVersion) => new()
     {
-        Metadata = new ObjectMeta
+        Metadata = new V1ObjectMeta
         {
             Name = name,
-            Namespace = @namespace,
+            NamespaceProperty = @namespace,
             ResourceVersion = resourceVersion,
             Labels = new Dictionary<string, string>
             {

@@ -48,7 +48,7 @@ public sealed class KubernetesSimulator : IAsyncDisposable
         var cluster = new SimulatedCluster(options);
         var faults = new KubernetesFaults();
         var tokens = new SimulatorTokens(options.TimeProvider, options.User);
-        var certificates = options.Tls ? new SimulatorCertificates(options.TimeProvider) : null;
+        var certificates = options.Tls ? new SimulatorCertificates(options.TimeProvider, options.ServerCertificateNames) : null;
         LoopbackServer? server = null;
         var api = new KubernetesApi(cluster, faults, tokens, certificates, () => server is null ? "127.0.0.1:0" : $"{server.BaseAddress.Host}:{server.BaseAddress.Port}");
         try

@@ -15,6 +15,9 @@ public sealed record KubernetesSimulatorOptions
     /// <summary>Serve HTTPS (with HTTP/2 through ALPN) with a throw-away CA, and accept client certificates it issued.</summary>
     public bool Tls { get; init; }
 
+    /// <summary>The names (DNS or IP) of the server certificate in TLS mode; another name tests that clients refuse it.</summary>
+    public IReadOnlyList<string> ServerCertificateNames { get; init; } = SimulatorCertificates.DefaultServerNames;
+
     /// <summary>Require a bearer token (or a client certificate); /version and health endpoints stay open, as on a real server.</summary>
     public bool RequireAuthentication { get; init; } = true;
 

@@ -6,13 +6,16 @@ namespace ActorLoki.Simulator.Kubernetes;
 
 /// <summary>
 /// A throw-away certificate authority for the simulator's TLS mode: it signs the server certificate
-/// (for 127.0.0.1 and localhost) and client certificates, all in memory.
+/// (for 127.0.0.1, localhost and kubernetes.default.svc unless told other names) and client certificates, all in memory.
 /// </summary>
 public sealed class SimulatorCertificates : IDisposable
 {
     private readonly X509Certificate2 _authority;
 
-    public SimulatorCertificates(TimeProvider? timeProvider = null)
+    /// <summary>The names the server certificate holds by default.</summary>
+    public static readonly IReadOnlyList<string> DefaultServerNames = ["127.0.0.1", "localhost", "kubernetes.default.svc"];
+
+    public SimulatorCertificates(TimeProvider? timeProvider = null, IReadOnlyList<string>? serverNames = null)
     {
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -25,9 +28,17 @@ public sealed class SimulatorCertificates : IDisposable
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var serverRequest = new CertificateRequest("CN=kube-apiserver", serverKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        names.AddDnsName("kubernetes.default.svc");
+        foreach (var name in serverNames ?? DefaultServerNames)
+        {
+            if (IPAddress.TryParse(name, out var address))
+            {
+                names.AddIpAddress(address);
+            }
+            else
+            {
+                names.AddDnsName(name);
+            }
+        }
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));

@@ -20,6 +20,9 @@ internal sealed partial record Diagnosis(string Problem, IReadOnlyList<string> F
             ]),
         KubernetesApiException api => new($"{(int)api.StatusCode} {api.Reason ?? "error"}: {api.Message}", ["see the API server's message above"]),
         KubernetesConfigurationException configuration => new(configuration.Message, KubernetesConfigurationFixes),
+        KubernetesCertificateException certificate => new(
+            certificate.Message,
+            ["trust the CA that signed the server's certificate (certificate-authority in the kubeconfig, ca.crt in a pod), or set tls-server-name to a name the certificate holds"]),
         HttpRequestException transport => new(
             $"cannot reach the API server: {Describe(transport)}",
             ["check the server address (kubeconfig, or KUBERNETES_SERVICE_HOST in a pod), DNS, and network policies that may block egress to it"]),

@@ -8,6 +8,7 @@ using ActorLoki.Loki;
 using ActorLoki.Shipper;
 using ActorLoki.Shipper.Positions;
 using ActorLoki.Shipper.Settings;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Check;
@@ -217,17 +218,17 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         }
     }
 
-    private static int StreamsIn(ConfigMap configMap, string description) =>
-        configMap.Data?.GetValueOrDefault(ConfigMapPositionsStore.DataKey) is { Length: > 0 } json
+    private static int StreamsIn(V1ConfigMap configMap, string description) =>
+        configMap.Data is { } data && data.TryGetValue(ConfigMapPositionsStore.DataKey, out var json) && json.Length > 0
             ? PositionsDocument.Deserialize(Encoding.UTF8.GetBytes(json), description).Count
             : 0;
 
-    private static ConfigMap EmptyPositions(string ns, string name) => new()
+    private static V1ConfigMap EmptyPositions(string ns, string name) => new()
     {
-        Metadata = new ObjectMeta
+        Metadata = new V1ObjectMeta
         {
             Name = name,
-            Namespace = ns,
+            NamespaceProperty = ns,
             Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "actorloki", ["app.kubernetes.io/component"] = "positions" },
         },
         Data = new Dictionary<string, string> { [ConfigMapPositionsStore.DataKey] = Encoding.UTF8.GetString(PositionsDocument.Serialize([])) },

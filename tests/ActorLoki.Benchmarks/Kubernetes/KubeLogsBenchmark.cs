@@ -42,6 +42,7 @@ public sealed class KubeLogsBenchmark : IBenchmark
         await InMemoryAsync(options);
         await OverHttpAsync(options, cancellationToken);
         await QuietNamespaceAsync(cancellationToken);
+        await PodListAsync(cancellationToken);
         return 0;
     }
 
@@ -244,6 +245,50 @@ public sealed class KubeLogsBenchmark : IBenchmark
         var memory = GC.GetTotalMemory(forceFullCollection: true) - before;
         Row("1,000 containers at 1 line/s, 60 s of scenario time", (lines, wall.Elapsed, used, -1), $"{memory / (1024 * 1024)} MiB held by the simulator (logs, ledger, pods)");
     }
+
+    /// <summary>
+    /// Listing 1,000 pods through the package: the time per list and the memory a list holds, trimmed to
+    /// ActorLoki's <see cref="ActorLoki.Kubernetes.Models.Pod"/> (what the actors keep) and as the package's V1Pods.
+    /// </summary>
+    private static async Task PodListAsync(CancellationToken cancellationToken)
+    {
+        const int pods = 1000;
+        await using var simulator = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = "listed" }, cancellationToken: cancellationToken);
+        new Scenario(simulator.Cluster, new ScenarioOptions { Pods = pods, LinesPerSecondPerContainer = 0, LineBytes = 200 }).Start();
+        using var client = new KubernetesClient(new KubernetesClientConfiguration
+        {
+            Server = simulator.BaseAddress,
+            Credentials = KubernetesCredentials.Token(simulator.Tokens.Current),
+        });
+
+        Func<Task<object>> trimmedList = async () => await client.ListPodsAsync("listed", cancellationToken: cancellationToken);
+        Func<Task<object>> fullList = async () => await k8s.CoreV1OperationsExtensions.ListNamespacedPodAsync(client.Api.CoreV1, "listed", cancellationToken: cancellationToken);
+        // Both warm first, so that neither measurement pays the other's JIT.
+        await MeasureAsync(1, async () => { await fullList(); await trimmedList(); return 0; });
+        var full = await MeasureAsync(20, async () => { await fullList(); return pods; });
+        var trimmed = await MeasureAsync(20, async () => { await trimmedList(); return pods; });
+        var fullHeld = await HeldAsync(fullList);
+        var trimmedHeld = await HeldAsync(trimmedList);
+        Row($"list {pods:N0} pods, the package's V1Pod (20 lists)", full, $"{Milliseconds(full.Wall / 20)} ms per list; {fullHeld / 1024.0 / pods:F1} KiB held per pod");
+        Row($"list {pods:N0} pods, trimmed to Pod (20 lists)", trimmed, $"{Milliseconds(trimmed.Wall / 20)} ms per list; {trimmedHeld / 1024.0 / pods:F1} KiB held per pod (what the actors keep)");
+    }
+
+    /// <summary>Bytes of managed heap that a result of <paramref name="list"/> keeps alive (the mean of five kept at once).</summary>
+    private static async Task<long> HeldAsync(Func<Task<object>> list)
+    {
+        var kept = new object[5];
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var i = 0; i < kept.Length; i++)
+        {
+            kept[i] = await list();
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(kept);
+        return (after - before) / kept.Length;
+    }
+
+    private static string Milliseconds(TimeSpan time) => time.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture);
 
     // ---- helpers ----
 

@@ -202,4 +202,19 @@ public sealed class CheckCommandTests : SimulatedBackends
         output.Should().NotContain("list pods");
         output.Should().Contain("✓ Loki ");
     }
+
+    [Fact]
+    public async Task A_server_certificate_for_another_name_is_a_cross_that_says_why_and_the_fix()
+    {
+        await using var tls = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Tls = true, Namespace = Ns, ServerCertificateNames = ["wrong.example"] });
+        _kubeconfig = tls.WriteKubeconfig(Path.Combine(_directory, "tls-kubeconfig"));
+
+        var (exit, output, _) = await CheckAsync();
+
+        exit.Should().Be(1);
+        output.Should().Contain("its certificate is for wrong.example, not for 127.0.0.1")
+            .And.Contain("→ trust the CA that signed the server's certificate");
+        output.Should().NotContain("list pods");
+        tls.Faults.Requests.Should().BeEmpty();
+    }
 }
