@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka.Actor;
 using ActorLoki.Kubernetes;
 using ActorLoki.Kubernetes.Logs;
 using ActorLoki.Kubernetes.Models;
@@ -28,7 +29,7 @@ namespace ActorLoki.Shipper.Tailing;
 /// position, the lines it says were handled are held until the last of them is checked (timestamp and
 /// hash): if the check fails, the held lines are sent after all (Loki drops what it already has).
 /// </remarks>
-public sealed partial class ContainerTail : ReceiveActor, IWithTimers
+public sealed partial class ContainerTail : ShipperActor, IWithTimers
 {
     private const string ReopenTimer = "reopen";
     private const string SilenceTimer = "silence";
@@ -92,14 +93,14 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _podName = pod.Metadata?.Name ?? string.Empty;
         _podUid = pod.Metadata?.Uid ?? string.Empty;
         _container = container;
-        _time = Context.System.Settings.TimeProvider;
+        _time = Time;
         Starting();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(TailContext context, Pod pod, string container, StreamLabels labels) =>
-        Actors.Props.Create(() => new ContainerTail(context, pod, container, labels));
+        Akka.Actor.Props.Create(() => new ContainerTail(context, pod, container, labels));
 
     /// <summary>The pod changed (status, labels): the tail takes the new state into account.</summary>
     public sealed record PodUpdated(Pod Pod, StreamLabels Labels);
@@ -193,7 +194,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         Receive<BeginFailed>(failed => ReferenceEquals(failed.Incarnation, _incarnation), failed =>
         {
             // The keeper is busy loading or saving: ask again rather than start without a position.
-            LogPositionUnavailable(Context.Log, failed.Error, _namespace, _podName, _container);
+            LogPositionUnavailable(Log, failed.Error, _namespace, _podName, _container);
             Timers.StartSingleTimer(BeginTimer, AskPosition.Instance, TimeSpan.FromSeconds(1));
         });
         CommonHandlers();
@@ -206,7 +207,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         Receive<OpenFailed>(OnOpenFailed);
         Receive<OpenTimedOut>(timedOut => timedOut.Generation == _generation && _reader is null, _ =>
         {
-            LogOpenTimedOut(Context.Log, _namespace, _podName, _container, _ctx.OpenTimeout);
+            LogOpenTimedOut(Log, _namespace, _podName, _container, _ctx.OpenTimeout);
             Reconnect("open_timeout", immediately: false);
         });
         Receive<ChunkRead>(OnChunkRead);
@@ -316,7 +317,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     {
         var incarnation = _incarnation;
         var key = new StreamKey(_podUid, _container, Math.Max(0, Status(_pod)?.RestartCount ?? 0));
-        _ctx.Positions.Ask<PositionsKeeper.Current>(new PositionsKeeper.Get(key), TimeSpan.FromSeconds(30), Context.LifetimeToken)
+        _ctx.Positions.Ask<PositionsKeeper.Current>(new PositionsKeeper.Get(key), TimeSpan.FromSeconds(30), LifetimeToken)
             .PipeTo(Self, success: current => new Begin(incarnation, current.Position), failure: e => new BeginFailed(incarnation, e));
     }
 
@@ -493,8 +494,8 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
             Previous = request.Previous,
         };
         var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogOpen(Context.Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, from, _position.Skip);
-        _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(Context.LifetimeToken);
+        LogOpen(Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, from, _position.Skip);
+        _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(LifetimeToken);
         _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, _streamCancel.Token)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
         Timers.StartSingleTimer(OpenTimer, new OpenTimedOut(generation), _ctx.OpenTimeout);
@@ -667,7 +668,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     private void OnPositionMismatch()
     {
         _ctx.Metrics.PositionMismatches.Add(1);
-        LogPositionMismatch(Context.Log, _namespace, _podName, _container, _instance);
+        LogPositionMismatch(Log, _namespace, _podName, _container, _instance);
         _skipRemaining = 0;
         foreach (var (chunk, count, position) in _held)
         {
@@ -689,12 +690,12 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         _readPending = false;
-        if (failed.Error is OperationCanceledException && Context.LifetimeToken.IsCancellationRequested)
+        if (failed.Error is OperationCanceledException && LifetimeToken.IsCancellationRequested)
         {
             return;
         }
 
-        LogStreamFailed(Context.Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
+        LogStreamFailed(Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
         Reconnect("error", immediately: false);
     }
 
@@ -710,28 +711,28 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         {
             case KubernetesApiException { StatusCode: HttpStatusCode.NotFound }:
                 // The pod is gone, and its logs with it.
-                LogPodGone(Context.Log, _namespace, _podName, _container);
+                LogPodGone(Log, _namespace, _podName, _container);
                 Context.Stop(Self);
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e when _mode == ReadMode.Drain:
                 // The runtime no longer has this instance (a restart in between): what was left is lost.
-                LogOpenRefused(Context.Log, _namespace, _podName, _container, e.Message);
+                LogOpenRefused(Log, _namespace, _podName, _container, e.Message);
                 CountUnseen(1);
                 FinishInstance();
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e:
                 // Usually "container is waiting to start": try again when the pod changes or after back-off.
-                LogOpenRefused(Context.Log, _namespace, _podName, _container, e.Message);
+                LogOpenRefused(Log, _namespace, _podName, _container, e.Message);
                 Reconnect("error", immediately: false);
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.Forbidden } e:
-                LogForbidden(Context.Log, _namespace, _podName, _container, e.Message);
+                LogForbidden(Log, _namespace, _podName, _container, e.Message);
                 Reconnect("error", immediately: false);
                 return;
-            case OperationCanceledException when Context.LifetimeToken.IsCancellationRequested:
+            case OperationCanceledException when LifetimeToken.IsCancellationRequested:
                 return;
             default:
-                LogStreamFailed(Context.Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
+                LogStreamFailed(Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
                 Reconnect("error", immediately: false);
                 return;
         }
@@ -786,7 +787,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _reopens++;
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
         var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogReopen(Context.Log, _namespace, _podName, _container, reason, from, _position.Skip);
+        LogReopen(Log, _namespace, _podName, _container, reason, from, _position.Skip);
         if (immediately)
         {
             Open();
@@ -830,7 +831,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         _newLinesSinceOpen = newLines;
         Become(Deciding);
         var incarnation = _incarnation;
-        _ctx.Client.GetPodAsync(_namespace, _podName, Context.LifetimeToken)
+        _ctx.Client.GetPodAsync(_namespace, _podName, LifetimeToken)
             .PipeTo(Self, success: pod => new PodFetched(incarnation, pod, null), failure: e => new PodFetched(incarnation, null, e));
     }
 
@@ -838,7 +839,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
     {
         if (fetched.Error is KubernetesApiException { StatusCode: HttpStatusCode.NotFound } || (fetched.Pod?.Metadata?.Uid is { } uid && uid != _podUid))
         {
-            LogPodGone(Context.Log, _namespace, _podName, _container);
+            LogPodGone(Log, _namespace, _podName, _container);
             Context.Stop(Self);
             return;
         }
@@ -892,7 +893,7 @@ public sealed partial class ContainerTail : ReceiveActor, IWithTimers
         }
 
         _ctx.Metrics.InstancesUnseen.Add(instances, ShipperMetrics.Namespace(_namespace));
-        LogUnseen(Context.Log, instances, _namespace, _podName, _container);
+        LogUnseen(Log, instances, _namespace, _podName, _container);
     }
 
     private void ReportReaderStatistics()

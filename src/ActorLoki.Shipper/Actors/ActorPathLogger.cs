@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace ActorLoki.Actors;
+namespace ActorLoki.Shipper.Actors;
 
-/// <summary>An actor's logger: every entry carries the actor path as a structured scope property.</summary>
-internal sealed class ActorLogger(ILogger inner, string path) : ILogger
+/// <summary>Adds the actor's path (<c>ActorPath</c>) to every event an actor logs.</summary>
+internal sealed class ActorPathLogger(ILogger inner, string path) : ILogger
 {
     private readonly KeyValuePair<string, object?>[] _scope = [new("ActorPath", path)];
 
