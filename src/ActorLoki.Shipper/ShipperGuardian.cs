@@ -73,8 +73,9 @@ public sealed partial class ShipperGuardian : ShipperActor
         public static readonly GetPositionsKeeper Instance = new();
     }
 
+    // The batcher and the positions keeper escalate (their state cannot be rebuilt); other children restart.
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new CriticalChildrenStrategy(child => child.Equals(_batcher) || child.Equals(_positions));
+        new ShipperSupervisorStrategy(child => child.Equals(_batcher) || child.Equals(_positions), maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1));
 
     protected override void PreStart()
     {
@@ -217,17 +218,6 @@ public sealed partial class ShipperGuardian : ShipperActor
         }
 
         replyTo.Tell(new Streams(tails));
-    }
-
-    /// <summary>
-    /// Akka's one-for-one strategy decides by exception only; the guardian decides by child too: the batcher and
-    /// the positions keeper escalate (their state cannot be rebuilt), every other child is restarted.
-    /// </summary>
-    private sealed class CriticalChildrenStrategy(Func<IActorRef, bool> isCritical)
-        : OneForOneStrategy(10, TimeSpan.FromMinutes(1), static _ => Directive.Restart)
-    {
-        protected override Directive Handle(IActorRef child, Exception exception) =>
-            isCritical(child) ? Directive.Escalate : base.Handle(child, exception);
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "ActorLoki started: following {Namespaces}, pushing to {Loki}, positions in {Positions}")]

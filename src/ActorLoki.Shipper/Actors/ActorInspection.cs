@@ -41,6 +41,9 @@ public sealed class ActorInspection : IDisposable
 
     public Counter<long> BackoffRestarts { get; }
 
+    /// <summary>Raised as ActorLoki's actors start, restart and stop (on the actor's thread: keep handlers short).</summary>
+    public event Action<ActorLifecycleEvent>? Lifecycle;
+
     /// <summary>Actors under <c>/user</c> (not the user guardian itself) are shown; Akka's system actors are not.</summary>
     public static bool IsInspected(ActorPath path) => path.Elements.Count > 1 && path.Elements[0] == "user";
 
@@ -92,19 +95,27 @@ public sealed class ActorInspection : IDisposable
         }
     }
 
-    internal void Started(IActorRef self, string kind, string behavior)
+    internal void Started(IActorRef self, Type type, string behavior)
     {
         var entry = Touch(self);
-        entry.Kind = kind;
+        entry.Kind = type.Name;
         entry.Behavior = behavior;
+        Lifecycle?.Invoke(new ActorLifecycleEvent(self, type, ActorLifecycleStage.Started, null, 0));
     }
+
+    internal void Stopped(IActorRef self, Type type) =>
+        Lifecycle?.Invoke(new ActorLifecycleEvent(self, type, ActorLifecycleStage.Stopped, null, 0));
 
     internal void Became(IActorRef self, string behavior) => Touch(self).Behavior = behavior;
 
-    internal void Restarted(IActorRef self, string kind)
+    internal void Restarted(IActorRef self, Type type, Exception cause)
     {
-        Interlocked.Increment(ref Touch(self).Restarts);
-        Restarts.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        var entry = Touch(self);
+        entry.Kind = type.Name;
+        entry.Behavior = "Receive";
+        var attempt = Interlocked.Increment(ref entry.Restarts);
+        Restarts.Add(1, new KeyValuePair<string, object?>("kind", type.Name));
+        Lifecycle?.Invoke(new ActorLifecycleEvent(self, type, ActorLifecycleStage.Restarted, cause, attempt));
     }
 
     internal void Forget(IActorRef actor) => _actors.TryRemove(Key(actor.Path), out _);
@@ -145,3 +156,13 @@ public sealed record ActorSnapshot(
     int RestartCount,
     string Behavior,
     IReadOnlyList<ActorSnapshot> Children);
+
+public enum ActorLifecycleStage
+{
+    Started,
+    Restarted,
+    Stopped,
+}
+
+/// <summary>An actor of ActorLoki started, restarted (<paramref name="Attempt"/> restarts so far, after <paramref name="Cause"/>) or stopped.</summary>
+public sealed record ActorLifecycleEvent(IActorRef Actor, Type ActorType, ActorLifecycleStage Stage, Exception? Cause, int Attempt);

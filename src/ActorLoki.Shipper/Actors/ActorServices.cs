@@ -29,7 +29,7 @@ public sealed class ActorServices : IExtension
 
     public ActorInspection Inspection { get; }
 
-    /// <summary>Installs the services of <paramref name="system"/>; a second call returns the first ones.</summary>
+    /// <summary>Installs the services of <paramref name="system"/>; a second call returns the first ones, unchanged.</summary>
     public static ActorServices Install(ActorSystem system, ActorServicesSetup setup)
     {
         ArgumentNullException.ThrowIfNull(system);

@@ -40,7 +40,7 @@ public abstract class ShipperActor : ReceiveActor
 
     public override void AroundPreStart()
     {
-        _services.Inspection.Started(Self, GetType().Name, "Receive");
+        _services.Inspection.Started(Self, GetType(), "Receive");
         base.AroundPreStart();
     }
 
@@ -52,8 +52,7 @@ public abstract class ShipperActor : ReceiveActor
 
     public override void AroundPostRestart(Exception cause, object message)
     {
-        _services.Inspection.Started(Self, GetType().Name, "Receive");
-        _services.Inspection.Restarted(Self, GetType().Name);
+        _services.Inspection.Restarted(Self, GetType(), cause);
         base.AroundPostRestart(cause, message);
     }
 
@@ -66,6 +65,7 @@ public abstract class ShipperActor : ReceiveActor
         finally
         {
             End();
+            _services.Inspection.Stopped(Self, GetType());
         }
     }
 

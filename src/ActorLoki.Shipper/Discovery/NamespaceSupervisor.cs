@@ -141,6 +141,8 @@ public sealed partial class NamespaceSupervisor : ShipperActor
 
     protected override void PostStop() => _informerMetrics?.Dispose();
 
+    protected override SupervisorStrategy SupervisorStrategy() => new ShipperSupervisorStrategy();
+
     private void OnSynced()
     {
         _synced = true;
