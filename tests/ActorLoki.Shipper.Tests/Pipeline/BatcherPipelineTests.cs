@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using ActorLoki.Actors;
+using Akka.Actor;
+using Akka.TestKit;
 using ActorLoki.Loki;
 using ActorLoki.Shipper.Pipeline;
 using ActorLoki.Shipper.Positions;
@@ -14,23 +15,22 @@ namespace ActorLoki.Shipper.Tests.Pipeline;
 /// The batcher and the pusher under its back-off supervisor, pushing to the Loki-compatible receiver over
 /// 127.0.0.1. Probes stand in for the tails (they append chunks and collect credit) and the positions keeper.
 /// </summary>
-public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
+public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
 {
     private static readonly long T0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L;
     private readonly ShipperMetrics _metrics = new();
     private LokiReceiver _loki = null!;
     private LokiClient _client = null!;
 
-    public override async Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        await base.InitializeAsync();
         _loki = await LokiReceiver.StartAsync();
         _client = new LokiClient(new LokiClientOptions { Url = _loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
     }
 
-    public override async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        await base.DisposeAsync();
+        await Sys.Terminate();
         _client.Dispose();
         await _loki.DisposeAsync();
         _metrics.Dispose();
@@ -43,7 +43,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     {
         var positions = CreateTestProbe("positions");
         var batcher = Sys.ActorOf(Batcher.Props(options, positions.Ref, _metrics), "batcher");
-        Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1), "push");
+        Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1, TimeSpan.FromSeconds(1)), "push");
         return (batcher, positions);
     }
 
@@ -97,7 +97,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var last = new Dictionary<StreamKey, StreamPosition>();
         await AwaitAssertAsync(async () =>
         {
-            var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(2));
+            var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(2));
             foreach (var p in acked.Positions)
             {
                 last[p.Key] = p.Position;
@@ -107,7 +107,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
             last.GetValueOrDefault(b.Key).Skip.Should().Be(200);
         });
 
-        var credits = await Probe.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        var credits = await ReceiveWhileAsync<Batcher.Credit>(_ => true, idle: TimeSpan.FromMilliseconds(500)).ToListAsync();
         var spent = Enumerable.Range(0, 10).Sum(i => Chunk(a, i * 50, 50).MemoryBytes + Chunk(b, i * 20, 20).MemoryBytes);
         (initial.Bytes + credits.Sum(c => c.Bytes) - spent).Should().Be(Options().CreditWindow, "under budget, a reading tail is topped up to its window after every chunk");
     }
@@ -124,7 +124,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
         _loki.Faults.Clear();
-        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(10));
         acked.Positions.Single().Position.Skip.Should().Be(10);
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 10));
     }
@@ -159,20 +159,20 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var tail = CreateTestProbe("tail");
         var other = CreateTestProbe("other");
 
-        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        tail.Send(batcher, Batcher.RegisterTail.Instance);
         var granted = (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         granted.Should().BeLessThanOrEqualTo(budget / 2, "one tail holds at most half the budget");
-        other.Tell(batcher, Batcher.RegisterTail.Instance);
+        other.Send(batcher, Batcher.RegisterTail.Instance);
         var otherHolds = (await other.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         (granted + otherHolds).Should().BeLessThanOrEqualTo(budget);
 
         // The tail reads on (a probe does not wait for credit): Loki refuses, the budget is spent.
         for (var i = 0; i < 5; i++)
         {
-            tail.Tell(batcher, Chunk(Stream("a"), i * 300, 300));
+            tail.Send(batcher, Chunk(Stream("a"), i * 300, 300));
         }
 
-        var topUps = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        var topUps = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, idle: TimeSpan.FromMilliseconds(500)).ToListAsync();
         batcher.Tell(Batcher.GetStatus.Instance, TestActor);
         var status = await ExpectMsgAsync<Batcher.BatcherStatus>();
         status.BufferedBytes.Should().Be(chunk.MemoryBytes * 5);
@@ -182,7 +182,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         _loki.Faults.Clear();
-        await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
+        await tail.ExpectMsgAsync<Batcher.Credit>(TimeSpan.FromSeconds(10));
         await _loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
@@ -194,10 +194,10 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var budget = 256L * 1024;
         var (batcher, _) = StartPipeline(Options(budget: budget));
         var busy = CreateTestProbe("busy");
-        busy.Tell(batcher, Batcher.RegisterTail.Instance);
+        busy.Send(batcher, Batcher.RegisterTail.Instance);
         var held = (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         var chunk = Chunk(Stream("busy"), 0, 10);
-        busy.Tell(batcher, chunk);
+        busy.Send(batcher, chunk);
         held += (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes - chunk.MemoryBytes;
         held.Should().Be(budget / 2, "alone, a tail may hold half the budget");
         await _loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
@@ -205,7 +205,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var newcomers = Enumerable.Range(0, 12).Select(i => CreateTestProbe($"new{i}")).ToList();
         foreach (var tail in newcomers)
         {
-            tail.Tell(batcher, Batcher.RegisterTail.Instance);
+            tail.Send(batcher, Batcher.RegisterTail.Instance);
         }
 
         var reclaim = await busy.ExpectMsgAsync<Batcher.ReturnCredit>();
@@ -234,12 +234,12 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         _loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options(maxWaitMs: 60_000, budget: (first.MemoryBytes * 2) + 10, whenFull: BufferFullPolicy.DropOldest));
         var tail = CreateTestProbe("tail");
-        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        tail.Send(batcher, Batcher.RegisterTail.Instance);
         await tail.ExpectMsgAsync<Batcher.Credit>();
 
-        tail.Tell(batcher, first);
-        tail.Tell(batcher, Chunk(Stream("b"), 0, 100));
-        tail.Tell(batcher, Chunk(Stream("c"), 0, 100));
+        tail.Send(batcher, first);
+        tail.Send(batcher, Chunk(Stream("b"), 0, 100));
+        tail.Send(batcher, Chunk(Stream("c"), 0, 100));
 
         (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes.Should().BeGreaterThan(0, "with drop-oldest the oldest lines make room: no tail waits");
         var dropped = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>();
@@ -274,7 +274,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         batcher.Tell(Batcher.Drain.Instance, TestActor);
-        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(10));
         acked.Positions.Single().Position.Skip.Should().Be(210, "the position moves once the older lines are in Loki too");
     }
 
