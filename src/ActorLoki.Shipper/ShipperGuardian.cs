@@ -73,9 +73,10 @@ public sealed partial class ShipperGuardian : ShipperActor
         public static readonly GetPositionsKeeper Instance = new();
     }
 
-    // The batcher and the positions keeper escalate (their state cannot be rebuilt); other children restart.
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new ShipperSupervisorStrategy(child => child.Equals(_batcher) || child.Equals(_positions), maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1));
+    // The batcher and the positions keeper escalate (their state cannot be rebuilt); any other child restarts,
+    // whatever failed (a killed namespace supervisor too).
+    protected override SupervisorStrategy SupervisorStrategy() => new ShipperSupervisorStrategy(
+        child => child.Equals(_batcher) || child.Equals(_positions), maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), decider: static _ => Directive.Restart);
 
     protected override void PreStart()
     {

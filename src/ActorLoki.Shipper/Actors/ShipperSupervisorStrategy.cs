@@ -12,8 +12,9 @@ namespace ActorLoki.Shipper.Actors;
 /// <param name="escalates">Children whose failure escalates, whatever it is.</param>
 /// <param name="maxNrOfRetries">Restarts allowed within <paramref name="withinTimeRange"/> before the child is stopped; null for no limit.</param>
 /// <param name="withinTimeRange">The window of <paramref name="maxNrOfRetries"/>; null for no window.</param>
-public sealed partial class ShipperSupervisorStrategy(Func<IActorRef, bool>? escalates = null, int? maxNrOfRetries = null, TimeSpan? withinTimeRange = null)
-    : OneForOneStrategy(maxNrOfRetries, withinTimeRange, static cause => DefaultDecider.Decide(cause))
+/// <param name="decider">The directive by cause; Akka's default decider (restart, but stop on a kill or a failed start) when null.</param>
+public sealed partial class ShipperSupervisorStrategy(Func<IActorRef, bool>? escalates = null, int? maxNrOfRetries = null, TimeSpan? withinTimeRange = null, Func<Exception, Directive>? decider = null)
+    : OneForOneStrategy(maxNrOfRetries, withinTimeRange, decider ?? (static cause => DefaultDecider.Decide(cause)))
 {
     /// <summary>The logger category of supervision events.</summary>
     public const string Category = "ActorLoki.Actors";

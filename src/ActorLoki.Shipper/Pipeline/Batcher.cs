@@ -428,9 +428,11 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         var fromNewPusher = !Sender.Equals(_pusher);
         _pusher = Sender;
         _pusherWaiting = true;
-        if (fromNewPusher && _inFlight is not null)
+        if (_inFlight is not null && (fromNewPusher || _inFlight.Failed))
         {
-            // The pusher that had the batch failed and was restarted: give the new one the same batch.
+            // The attempt failed: a new pusher (after Akka's back-off) or the same one (after waiting for
+            // Retry-After) asks again and is given the same batch.
+            _inFlight.Failed = false;
             _inFlight.Attempts++;
             if (!GiveUpIfRetriesExhausted())
             {
@@ -517,6 +519,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         }
 
         _inFlight.Resume = result.Resume;
+        _inFlight.Failed = true;
         _metrics.PushRetries.Add(1, ShipperMetrics.Reason(RetryReason(result)));
     }
 
@@ -756,6 +759,9 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
 
         /// <summary>Attempts that do not count towards max-retries (configuration errors, and those before progress).</summary>
         public int Forgiven { get; set; }
+
+        /// <summary>The last attempt failed; the next <see cref="RequestWork"/> is for this batch again.</summary>
+        public bool Failed { get; set; }
     }
 }
 
