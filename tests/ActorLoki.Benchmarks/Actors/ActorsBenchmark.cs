@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using ActorLoki.Actors;
+using Akka.Actor;
 
 namespace ActorLoki.Benchmarks.Actors;
 
@@ -94,7 +94,8 @@ public sealed class ActorsBenchmark : IBenchmark
 
     private static async Task<Row> PingPong(int messages, int inFlight, CancellationToken cancellationToken)
     {
-        await using var system = ActorSystem.Create("pingpong");
+        var system = ActorSystem.Create("pingpong");
+        await using var terminating = new Terminating(system);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var exchanges = messages / 2;
         var pong = system.ActorOf(Props.Create(() => new Pong()), "pong");
@@ -112,7 +113,8 @@ public sealed class ActorsBenchmark : IBenchmark
 
     private static async Task<Row> FanIn(int producers, int perProducer, CancellationToken cancellationToken)
     {
-        await using var system = ActorSystem.Create("fanin");
+        var system = ActorSystem.Create("fanin");
+        await using var terminating = new Terminating(system);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = system.ActorOf(Props.Create(() => new Sink(producers * perProducer, done)), "sink");
         var senders = Enumerable.Range(0, producers)
@@ -263,5 +265,11 @@ public sealed class ActorsBenchmark : IBenchmark
                 done.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Terminates an actor system at the end of a scope (Akka's ActorSystem is disposable only synchronously).</summary>
+    private sealed class Terminating(ActorSystem system) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await system.Terminate();
     }
 }

@@ -1,4 +1,4 @@
-using ActorLoki.Actors;
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
 
 namespace ActorLoki.Benchmarks.Micro;
@@ -25,7 +25,7 @@ public class ActorMessagingBenchmarks // not sealed: BenchmarkDotNet derives fro
     }
 
     [GlobalCleanup]
-    public async Task Cleanup() => await _system.DisposeAsync();
+    public async Task Cleanup() => await _system.Terminate();
 
     [Benchmark(Description = "ping-pong, one in flight, per message", OperationsPerInvoke = Messages)]
     public async Task PingPong()
