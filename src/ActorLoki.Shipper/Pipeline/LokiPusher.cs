@@ -92,7 +92,6 @@ public sealed partial class LokiPusher : ShipperActor, IWithTimers
             return;
         }
 
-        _batcher.Tell(new Batcher.PushFailed(work.Batch.Id, result), Self);
         var named = result.Outcome == PushOutcome.ConfigurationError ? _maxBackoff : result.RetryAfter;
         if (named is { } wait)
         {
@@ -101,10 +100,12 @@ public sealed partial class LokiPusher : ShipperActor, IWithTimers
             LogWaiting(Log, work.Batch.Id, delay);
             Timers.StartSingleTimer(RetryTimer, RetryDue.Instance, delay);
             Become(WaitingToRetry);
+            _batcher.Tell(new Batcher.PushFailed(work.Batch.Id, result), Self);
             return;
         }
 
         // The Loki client has logged the answer (6002, 6004); Akka's back-off supervisor logs the failure.
+        _batcher.Tell(new Batcher.PushFailed(work.Batch.Id, result), Self);
         CountBackoffRestart();
         throw new PushFailedException(result);
     }
