@@ -1,16 +1,3 @@
-using System.Net;
-using System.Runtime.CompilerServices;
-using ActorLoki.Shipper.Actors;
-using Akka.Actor;
-using ActorLoki.Kubernetes;
-using ActorLoki.Kubernetes.Logs;
-using ActorLoki.Kubernetes.Models;
-using ActorLoki.Loki;
-using ActorLoki.Shipper.Discovery;
-using ActorLoki.Shipper.Pipeline;
-using ActorLoki.Shipper.Positions;
-using Microsoft.Extensions.Logging;
-
 namespace ActorLoki.Shipper.Tailing;
 
 /// <summary>Backing off: a stream that failed, or must be reopened, waits with a back-off that grows with consecutive failures.</summary>

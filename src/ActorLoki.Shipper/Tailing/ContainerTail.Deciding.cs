@@ -1,15 +1,7 @@
 using System.Net;
-using System.Runtime.CompilerServices;
-using ActorLoki.Shipper.Actors;
-using Akka.Actor;
 using ActorLoki.Kubernetes;
-using ActorLoki.Kubernetes.Logs;
 using ActorLoki.Kubernetes.Models;
-using ActorLoki.Loki;
-using ActorLoki.Shipper.Discovery;
-using ActorLoki.Shipper.Pipeline;
-using ActorLoki.Shipper.Positions;
-using Microsoft.Extensions.Logging;
+using Akka.Actor;
 
 namespace ActorLoki.Shipper.Tailing;
 
