@@ -15,24 +15,14 @@ namespace ActorLoki.Shipper.Tests.Pipeline;
 /// The batcher and the pusher under its back-off supervisor, pushing to the Loki-compatible receiver over
 /// 127.0.0.1. Probes stand in for the tails (they append chunks and collect credit) and the positions keeper.
 /// </summary>
-public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
+public sealed class BatcherPipelineTests() : LokiTestKit
 {
     private static readonly long T0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L;
     private readonly ShipperMetrics _metrics = new();
-    private LokiReceiver _loki = null!;
-    private LokiClient _client = null!;
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _loki = await LokiReceiver.StartAsync();
-        _client = new LokiClient(new LokiClientOptions { Url = _loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Sys.Terminate();
-        _client.Dispose();
-        await _loki.DisposeAsync();
+        await base.DisposeAsync();
         _metrics.Dispose();
     }
 
@@ -43,7 +33,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     {
         var positions = CreateTestProbe("positions");
         var batcher = Sys.ActorOf(Batcher.Props(options, positions.Ref, _metrics), "batcher");
-        Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1, TimeSpan.FromSeconds(1)), "push");
+        Sys.ActorOf(LokiPusher.SupervisedProps(Client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1, TimeSpan.FromSeconds(1)), "push");
         return (batcher, positions);
     }
 
@@ -72,7 +62,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     private static List<int> Sequences(ReceivedStream stream) =>
         [.. stream.Entries.Select(e => int.Parse(e.Line.Split("seq=")[1][..6], CultureInfo.InvariantCulture))];
 
-    private ReceivedStream Received(string pod) => _loki.Streams().Single(s => s.LabelValues["pod"] == pod);
+    private ReceivedStream Received(string pod) => Loki.Streams().Single(s => s.LabelValues["pod"] == pod);
 
     [Fact]
     public async Task Lines_reach_Loki_in_order_per_stream_with_their_timestamps_and_positions_follow_the_acknowledgement()
@@ -89,7 +79,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
             batcher.Tell(Chunk(b, i * 20, 20), TestActor);
         }
 
-        await _loki.WaitForEntriesAsync(700).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(700).WaitAsync(TimeSpan.FromSeconds(20));
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
         Sequences(Received("b")).Should().Equal(Enumerable.Range(0, 200));
         Received("a").Entries[0].TimestampUnixNanos.Should().Be(T0, "the kubelet's timestamp is the Loki timestamp");
@@ -115,15 +105,15 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     [Fact]
     public async Task A_position_never_moves_before_Loki_accepted_the_lines()
     {
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options());
 
         batcher.Tell(Chunk(Stream("a"), 0, 10), TestActor);
 
-        await _loki.WaitForRequestsAsync(3).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForRequestsAsync(3).WaitAsync(TimeSpan.FromSeconds(20));
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
-        _loki.Faults.Clear();
+        Loki.Faults.Clear();
         var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(10));
         acked.Positions.Single().Position.Skip.Should().Be(10);
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 10));
@@ -134,7 +124,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     [InlineData(429)]
     public async Task Retryable_answers_are_retried_until_every_line_is_stored_once(int status)
     {
-        _loki.Faults.Next(4, LokiFault.Status(status, retryAfter: status == 429 ? "0" : null));
+        Loki.Faults.Next(4, LokiFault.Status(status, retryAfter: status == 429 ? "0" : null));
         var (batcher, _) = StartPipeline(Options(maxBytes: 2_000));
         var a = Stream("a");
 
@@ -143,10 +133,10 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
             batcher.Tell(Chunk(a, i * 25, 25), TestActor);
         }
 
-        await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(20));
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
-        _loki.Statistics.DuplicatesDropped.Should().Be(0, "an acknowledged request is not sent again");
-        _loki.Statistics.RequestsByStatus[status].Should().Be(4);
+        Loki.Statistics.DuplicatesDropped.Should().Be(0, "an acknowledged request is not sent again");
+        Loki.Statistics.RequestsByStatus[status].Should().Be(4);
     }
 
     [Fact]
@@ -154,7 +144,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     {
         var chunk = Chunk(Stream("a"), 0, 300);
         var budget = chunk.MemoryBytes * 3;
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, _) = StartPipeline(Options(budget: budget));
         var tail = CreateTestProbe("tail");
         var other = CreateTestProbe("other");
@@ -181,9 +171,9 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
         status.TailsWaitingForCredit.Should().Be(1);
         await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
-        _loki.Faults.Clear();
+        Loki.Faults.Clear();
         await tail.ExpectMsgAsync<Batcher.Credit>(TimeSpan.FromSeconds(10));
-        await _loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -200,7 +190,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
         busy.Send(batcher, chunk);
         held += (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes - chunk.MemoryBytes;
         held.Should().Be(budget / 2, "alone, a tail may hold half the budget");
-        await _loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
 
         var newcomers = Enumerable.Range(0, 12).Select(i => CreateTestProbe($"new{i}")).ToList();
         foreach (var tail in newcomers)
@@ -231,7 +221,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     public async Task Drop_oldest_drops_the_lines_waiting_longest_and_counts_them()
     {
         var first = Chunk(Stream("old"), 0, 100);
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options(maxWaitMs: 60_000, budget: (first.MemoryBytes * 2) + 10, whenFull: BufferFullPolicy.DropOldest));
         var tail = CreateTestProbe("tail");
         tail.Send(batcher, Batcher.RegisterTail.Instance);
@@ -249,15 +239,15 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     [Fact]
     public async Task Past_max_retries_a_batch_is_dropped_counted_and_the_pipeline_goes_on()
     {
-        _loki.Faults.Next(3, LokiFault.Status(500));
+        Loki.Faults.Next(3, LokiFault.Status(500));
         var (batcher, _) = StartPipeline(Options(maxRetries: 1));
 
         batcher.Tell(Chunk(Stream("lost"), 0, 5), TestActor);
-        await _loki.WaitForRequestsAsync(2).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForRequestsAsync(2).WaitAsync(TimeSpan.FromSeconds(20));
         batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
 
-        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
-        _loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
+        await Loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        Loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
     }
 
     [Fact]
@@ -270,7 +260,7 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
         batcher.Tell(Chunk(before, 0, 10), TestActor);   // waits for max-wait (a minute) under the old labels
         batcher.Tell(Chunk(after, 10, 200), TestActor);  // over max-bytes under the new labels: pushed at once
 
-        await _loki.WaitForEntriesAsync(200).WaitAsync(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(200).WaitAsync(TimeSpan.FromSeconds(10));
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         batcher.Tell(Batcher.Drain.Instance, TestActor);
@@ -281,13 +271,13 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
     [Fact]
     public async Task Configuration_errors_never_use_up_max_retries()
     {
-        _loki.Faults.Next(4, LokiFault.Status(401));
+        Loki.Faults.Next(4, LokiFault.Status(401));
         var (batcher, _) = StartPipeline(Options(maxRetries: 1));
 
         batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
 
-        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
-        _loki.Statistics.RequestsByStatus[401].Should().Be(4);
+        await Loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        Loki.Statistics.RequestsByStatus[401].Should().Be(4);
     }
 
     [Fact]
@@ -300,6 +290,6 @@ public sealed class BatcherPipelineTests() : ShipperTestKit, IAsyncLifetime
         batcher.Tell(Batcher.Drain.Instance, TestActor);
 
         await FishForMessageAsync<Batcher.Drained>(_ => true, TimeSpan.FromSeconds(10));
-        _loki.Statistics.EntriesAccepted.Should().Be(60);
+        Loki.Statistics.EntriesAccepted.Should().Be(60);
     }
 }

@@ -11,28 +11,12 @@ namespace ActorLoki.Shipper.Tests.Pipeline;
 /// The pusher under Akka's back-off supervisor, on virtual time (Akka's TestScheduler), pushing to the
 /// Loki-compatible receiver over 127.0.0.1; a probe stands in for the batcher.
 /// </summary>
-public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true), IAsyncLifetime
+public sealed class LokiPusherBackoffTests() : LokiTestKit(virtualTime: true)
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan ResetAfter = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RealWait = TimeSpan.FromMilliseconds(300);
-    private LokiReceiver _loki = null!;
-    private LokiClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _loki = await LokiReceiver.StartAsync();
-        _client = new LokiClient(new LokiClientOptions { Url = _loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Sys.Terminate();
-        _client.Dispose();
-        await _loki.DisposeAsync();
-    }
-
     private static PushBatch Batch(long id)
     {
         var stream = new PushStream(new LabelSetBuilder(LabelLimits.Default).Set("app", "a").Build());
@@ -43,7 +27,7 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
     private (IActorRef Supervisor, TestProbe Batcher) StartPusher(double randomFactor)
     {
         var batcher = CreateTestProbe("batcher");
-        var supervisor = Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher.Ref, MinBackoff, MaxBackoff, randomFactor, ResetAfter), "push");
+        var supervisor = Sys.ActorOf(LokiPusher.SupervisedProps(Client, batcher.Ref, MinBackoff, MaxBackoff, randomFactor, ResetAfter), "push");
         return (supervisor, batcher);
     }
 
@@ -62,7 +46,7 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
     [Fact]
     public async Task Pusher_waits_for_Retry_After_before_the_next_attempt_and_no_longer_than_the_jitter()
     {
-        _loki.Faults.Next(1, LokiFault.Status(429, retryAfter: "7"));
+        Loki.Faults.Next(1, LokiFault.Status(429, retryAfter: "7"));
         var (_, batcher) = StartPusher(randomFactor: 0.1);
         var batch = Batch(1);
 
@@ -70,17 +54,17 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
 
         Scheduler.Advance(TimeSpan.FromSeconds(7) - TimeSpan.FromMilliseconds(1));
         await batcher.ExpectNoMsgAsync(RealWait);
-        _loki.Statistics.RequestsByStatus[429].Should().Be(1, "not retried sooner than Retry-After");
+        Loki.Statistics.RequestsByStatus[429].Should().Be(1, "not retried sooner than Retry-After");
 
         Scheduler.Advance(TimeSpan.FromMilliseconds(1) + TimeSpan.FromSeconds(0.7));
         (await PushAsync<Batcher.PushCompleted>(batcher, batch, 2)).BatchId.Should().Be(1, "retried within Retry-After plus 10 % jitter");
-        _loki.Statistics.EntriesAccepted.Should().Be(1);
+        Loki.Statistics.EntriesAccepted.Should().Be(1);
     }
 
     [Fact]
     public async Task The_back_off_doubles_after_every_failure_up_to_the_maximum()
     {
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (supervisor, batcher) = StartPusher(randomFactor: 0);
         var batch = Batch(1);
         var expected = new[] { 1, 2, 4, 8, 8 };
@@ -95,13 +79,13 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
         }
 
         await batcher.ExpectMsgAsync<Batcher.RequestWork>(TimeSpan.FromSeconds(5));
-        _loki.Statistics.RequestsByStatus[503].Should().Be(expected.Length);
+        Loki.Statistics.RequestsByStatus[503].Should().Be(expected.Length);
     }
 
     [Fact]
     public async Task A_pusher_that_worked_for_the_reset_period_starts_the_back_off_again_from_the_minimum()
     {
-        _loki.Faults.Next(3, LokiFault.Status(503));
+        Loki.Faults.Next(3, LokiFault.Status(503));
         var (supervisor, batcher) = StartPusher(randomFactor: 0);
         var batch = Batch(1);
         for (var i = 0; i < 3; i++)
@@ -116,7 +100,7 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
         Scheduler.Advance(ResetAfter);
         await RestartsScheduledAsync(supervisor, 0);
 
-        _loki.Faults.Next(1, LokiFault.Status(503));
+        Loki.Faults.Next(1, LokiFault.Status(503));
         batcher.Reply(new Batcher.PushWork(Batch(2), PushCursor.Start, 1));
         await batcher.ExpectMsgAsync<Batcher.PushFailed>(TimeSpan.FromSeconds(5));
         await RestartsScheduledAsync(supervisor, 1);
@@ -129,7 +113,7 @@ public sealed class LokiPusherBackoffTests() : ShipperTestKit(virtualTime: true)
     [Fact]
     public async Task A_configuration_error_is_retried_after_the_maximum_back_off_by_the_same_pusher()
     {
-        _loki.Faults.Next(1, LokiFault.Status(401));
+        Loki.Faults.Next(1, LokiFault.Status(401));
         var (supervisor, batcher) = StartPusher(randomFactor: 0);
         var batch = Batch(1);
 
