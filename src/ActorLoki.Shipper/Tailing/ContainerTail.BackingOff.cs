@@ -28,7 +28,7 @@ public sealed partial class ContainerTail
         _reopens++;
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
         var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogReopen(Log, _namespace, _podName, _container, reason, from, _position.Skip);
+        LogReopen(Log, _id.Namespace, _id.Pod, _id.Container, reason, from, _position.Skip);
         if (immediately)
         {
             Open();

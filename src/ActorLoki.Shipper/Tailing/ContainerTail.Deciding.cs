@@ -23,7 +23,7 @@ public sealed partial class ContainerTail
             OnPositionMismatch();
         }
 
-        var newLines = _newLinesSinceOpen;
+        var newLines = _silence.NewLinesSinceOpen;
         CloseReader();
         if (_mode == ReadMode.Drain)
         {
@@ -33,18 +33,18 @@ public sealed partial class ContainerTail
 
         // A follow stream ends when its instance ends, when the pod goes, or when the connection drops.
         // The pod says which.
-        _newLinesSinceOpen = newLines;
+        _silence.NewLinesSinceOpen = newLines;
         Become(Deciding);
         var incarnation = _incarnation;
-        _ctx.Client.GetPodAsync(_namespace, _podName, LifetimeToken)
+        _ctx.Client.GetPodAsync(_id.Namespace, _id.Pod, LifetimeToken)
             .PipeTo(Self, success: pod => new PodFetched(incarnation, pod, null), failure: e => new PodFetched(incarnation, null, e));
     }
 
     private void OnPodFetched(PodFetched fetched)
     {
-        if (fetched.Error is KubernetesApiException { StatusCode: HttpStatusCode.NotFound } || (fetched.Pod?.Metadata?.Uid is { } uid && uid != _podUid))
+        if (fetched.Error is KubernetesApiException { StatusCode: HttpStatusCode.NotFound } || (fetched.Pod?.Metadata?.Uid is { } uid && uid != _id.PodUid))
         {
-            LogPodGone(Log, _namespace, _podName, _container);
+            LogPodGone(Log, _id.Namespace, _id.Pod, _id.Container);
             Context.Stop(Self);
             return;
         }
@@ -61,7 +61,7 @@ public sealed partial class ContainerTail
         {
             // Still running: the connection dropped. Reopen at once if it brought lines, else back off
             // (a server that keeps ending streams must not be hammered).
-            Reconnect("ended", immediately: _newLinesSinceOpen);
+            Reconnect("ended", immediately: _silence.NewLinesSinceOpen);
             return;
         }
 
@@ -85,8 +85,8 @@ public sealed partial class ContainerTail
     }
 
     private ContainerStatus? Status(Pod pod) =>
-        pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == _container)
-        ?? pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == _container);
+        pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == _id.Container)
+        ?? pod.Status?.InitContainerStatuses?.FirstOrDefault(s => s.Name == _id.Container);
 
     private void CountUnseen(int instances)
     {
@@ -95,7 +95,7 @@ public sealed partial class ContainerTail
             return;
         }
 
-        _ctx.Metrics.InstancesUnseen.Add(instances, ShipperMetrics.Namespace(_namespace));
-        LogUnseen(Log, instances, _namespace, _podName, _container);
+        _ctx.Metrics.InstancesUnseen.Add(instances, ShipperMetrics.Namespace(_id.Namespace));
+        LogUnseen(Log, instances, _id.Namespace, _id.Pod, _id.Container);
     }
 }

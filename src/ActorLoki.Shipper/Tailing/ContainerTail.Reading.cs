@@ -19,7 +19,7 @@ public sealed partial class ContainerTail
         Receive<OpenFailed>(OnOpenFailed);
         Receive<OpenTimedOut>(timedOut => timedOut.Generation == _generation && _reader is null, _ =>
         {
-            LogOpenTimedOut(Log, _namespace, _podName, _container, _ctx.OpenTimeout);
+            LogOpenTimedOut(Log, _id.Namespace, _id.Pod, _id.Container, _ctx.OpenTimeout);
             Reconnect("open_timeout", immediately: false);
         });
         Receive<ChunkRead>(OnChunkRead);
@@ -29,7 +29,7 @@ public sealed partial class ContainerTail
             if (_credit <= 0 && _credit + credit.Bytes > 0)
             {
                 // Not reading for want of credit is not silence.
-                _lastDataAt = _time.GetUtcNow();
+                _silence.LastDataAt = _time.GetUtcNow();
             }
 
             _credit += credit.Bytes;
@@ -56,7 +56,7 @@ public sealed partial class ContainerTail
         {
             // No request reads this instance any more (several restarts happened since we looked). If it
             // was still running when last read, its end may be lost.
-            if (_mode == ReadMode.Follow && _lastDataAt != default)
+            if (_mode == ReadMode.Follow && _silence.LastDataAt != default)
             {
                 CountUnseen(1);
             }
@@ -69,20 +69,20 @@ public sealed partial class ContainerTail
         _openedAt = _position;
         _cursor = new StreamCursor(_position);
         _skipRemaining = _position.Skip;
-        _newLinesSinceOpen = false;
+        _silence.NewLinesSinceOpen = false;
         var generation = _generation;
         var options = new LogOptions
         {
-            Container = _container,
+            Container = _id.Container,
             Follow = request.Follow,
             Timestamps = true,
             SinceTime = _position.SinceTime,
             Previous = request.Previous,
         };
         var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogOpen(Log, _namespace, _podName, _container, _instance, options.Follow, options.Previous, from, _position.Skip);
+        LogOpen(Log, _id.Namespace, _id.Pod, _id.Container, _instance, options.Follow, options.Previous, from, _position.Skip);
         _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(LifetimeToken);
-        _ctx.Client.OpenLogStreamAsync(_namespace, _podName, options, _streamCancel.Token)
+        _ctx.Client.OpenLogStreamAsync(_id.Namespace, _id.Pod, options, _streamCancel.Token)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
         Timers.StartSingleTimer(OpenTimer, new OpenTimedOut(generation), _ctx.OpenTimeout);
         Become(Reading);
@@ -99,7 +99,7 @@ public sealed partial class ContainerTail
         Timers.Cancel(OpenTimer);
         _reader = opened.Reader;
         _reported = default;
-        _lastDataAt = _time.GetUtcNow();
+        _silence.LastDataAt = _time.GetUtcNow();
         if (_mode == ReadMode.Follow)
         {
             Timers.StartSingleTimer(MaxAgeTimer, new Reopen("max_age"), _ctx.Settings.MaxStreamAge);
@@ -140,7 +140,7 @@ public sealed partial class ContainerTail
         }
 
         var chunk = read.Chunk;
-        _lastDataAt = _time.GetUtcNow();
+        _silence.LastDataAt = _time.GetUtcNow();
         _failures = 0;
         ReportReaderStatistics();
 
@@ -221,16 +221,16 @@ public sealed partial class ContainerTail
         {
             // New lines: the stream is alive, and they tell how often this container usually writes.
             var now = _time.GetUtcNow();
-            if (_lastNewLinesAt != default)
+            if (_silence.LastNewLinesAt != default)
             {
-                var gap = (now - _lastNewLinesAt).TotalSeconds;
-                _typicalGapSeconds = _typicalGapSeconds == 0 ? gap : (0.8 * _typicalGapSeconds) + (0.2 * gap);
+                var gap = (now - _silence.LastNewLinesAt).TotalSeconds;
+                _silence.TypicalGapSeconds = _silence.TypicalGapSeconds == 0 ? gap : (0.8 * _silence.TypicalGapSeconds) + (0.2 * gap);
             }
 
-            _lastNewLinesAt = now;
+            _silence.LastNewLinesAt = now;
             _newestTimestamp = Math.Max(_newestTimestamp, newest);
-            _quietReopens = 0;
-            _newLinesSinceOpen = true;
+            _silence.QuietReopens = 0;
+            _silence.NewLinesSinceOpen = true;
         }
     }
 
@@ -254,7 +254,7 @@ public sealed partial class ContainerTail
     private void OnPositionMismatch()
     {
         _ctx.Metrics.PositionMismatches.Add(1);
-        LogPositionMismatch(Log, _namespace, _podName, _container, _instance);
+        LogPositionMismatch(Log, _id.Namespace, _id.Pod, _id.Container, _instance);
         _skipRemaining = 0;
         foreach (var (chunk, count, position) in _held)
         {
@@ -281,7 +281,7 @@ public sealed partial class ContainerTail
             return;
         }
 
-        LogStreamFailed(Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
+        LogStreamFailed(Log, failed.Error, _id.Namespace, _id.Pod, _id.Container, Describe(failed.Error));
         Reconnect("error", immediately: false);
     }
 
@@ -297,28 +297,28 @@ public sealed partial class ContainerTail
         {
             case KubernetesApiException { StatusCode: HttpStatusCode.NotFound }:
                 // The pod is gone, and its logs with it.
-                LogPodGone(Log, _namespace, _podName, _container);
+                LogPodGone(Log, _id.Namespace, _id.Pod, _id.Container);
                 Context.Stop(Self);
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e when _mode == ReadMode.Drain:
                 // The runtime no longer has this instance (a restart in between): what was left is lost.
-                LogOpenRefused(Log, _namespace, _podName, _container, e.Message);
+                LogOpenRefused(Log, _id.Namespace, _id.Pod, _id.Container, e.Message);
                 CountUnseen(1);
                 FinishInstance();
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e:
                 // Usually "container is waiting to start": try again when the pod changes or after back-off.
-                LogOpenRefused(Log, _namespace, _podName, _container, e.Message);
+                LogOpenRefused(Log, _id.Namespace, _id.Pod, _id.Container, e.Message);
                 Reconnect("error", immediately: false);
                 return;
             case KubernetesApiException { StatusCode: HttpStatusCode.Forbidden } e:
-                LogForbidden(Log, _namespace, _podName, _container, e.Message);
+                LogForbidden(Log, _id.Namespace, _id.Pod, _id.Container, e.Message);
                 Reconnect("error", immediately: false);
                 return;
             case OperationCanceledException when LifetimeToken.IsCancellationRequested:
                 return;
             default:
-                LogStreamFailed(Log, failed.Error, _namespace, _podName, _container, Describe(failed.Error));
+                LogStreamFailed(Log, failed.Error, _id.Namespace, _id.Pod, _id.Container, Describe(failed.Error));
                 Reconnect("error", immediately: false);
                 return;
         }
@@ -331,7 +331,7 @@ public sealed partial class ContainerTail
             return;
         }
 
-        var silentFor = _time.GetUtcNow() - _lastDataAt;
+        var silentFor = _time.GetUtcNow() - _silence.LastDataAt;
         if (silentFor <= SilenceLimit())
         {
             return;
@@ -348,7 +348,7 @@ public sealed partial class ContainerTail
         // drain that stalls is read again from where it stopped.
         if (_mode == ReadMode.Follow)
         {
-            _quietReopens++;
+            _silence.QuietReopens++;
         }
 
         Reconnect("silent", immediately: true);
@@ -363,7 +363,7 @@ public sealed partial class ContainerTail
     private TimeSpan SilenceLimit()
     {
         var settings = _ctx.Settings;
-        var seconds = Math.Max(settings.SilenceFloor.TotalSeconds, settings.SilenceFactor * _typicalGapSeconds) * Math.Pow(2, Math.Min(_quietReopens, 20));
+        var seconds = Math.Max(settings.SilenceFloor.TotalSeconds, settings.SilenceFactor * _silence.TypicalGapSeconds) * Math.Pow(2, Math.Min(_silence.QuietReopens, 20));
         return TimeSpan.FromSeconds(Math.Min(seconds, settings.MaxStreamAge.TotalSeconds));
     }
 }

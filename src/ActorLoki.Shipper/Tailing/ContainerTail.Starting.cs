@@ -15,7 +15,7 @@ public sealed partial class ContainerTail
         Receive<BeginFailed>(failed => ReferenceEquals(failed.Incarnation, _incarnation), failed =>
         {
             // The keeper is busy loading or saving: ask again rather than start without a position.
-            LogPositionUnavailable(Log, failed.Error, _namespace, _podName, _container);
+            LogPositionUnavailable(Log, failed.Error, _id.Namespace, _id.Pod, _id.Container);
             Timers.StartSingleTimer(BeginTimer, AskPosition.Instance, TimeSpan.FromSeconds(1));
         });
         CommonHandlers();
@@ -24,7 +24,7 @@ public sealed partial class ContainerTail
     private void AskForPosition()
     {
         var incarnation = _incarnation;
-        var key = new StreamKey(_podUid, _container, Math.Max(0, Status(_pod)?.RestartCount ?? 0));
+        var key = new StreamKey(_id.PodUid, _id.Container, Math.Max(0, Status(_pod)?.RestartCount ?? 0));
         _ctx.Positions.Ask<PositionsKeeper.Current>(new PositionsKeeper.Get(key), TimeSpan.FromSeconds(30), LifetimeToken)
             .PipeTo(Self, success: current => new Begin(incarnation, current.Position), failure: e => new BeginFailed(incarnation, e));
     }
@@ -149,7 +149,7 @@ public sealed partial class ContainerTail
         _containerId = read.ContainerId;
         _position = read.Position;
         _mode = ReadMode.Follow;
-        _stream = new StreamInfo(new StreamKey(_podUid, _container, read.Number), _namespace, _podName, _container, _labels.Labels, _labels.Metadata, read.ContainerId);
+        _stream = new StreamInfo(new StreamKey(_id.PodUid, _id.Container, read.Number), _id.Namespace, _id.Pod, _id.Container, _labels.Labels, _labels.Metadata, read.ContainerId);
         Open();
     }
 

@@ -41,10 +41,7 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
     private static int s_generations;
 
     private readonly TailContext _ctx;
-    private readonly string _namespace;
-    private readonly string _podName;
-    private readonly string _podUid;
-    private readonly string _container;
+    private readonly TailIdentity _id;
     private readonly TimeProvider _time;
 
     // Results piped by an earlier incarnation of this actor (before a restart) carry another token.
@@ -73,11 +70,7 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
     private bool _readPending;
     private long _credit;
     private int _failures;
-    private bool _newLinesSinceOpen;
-    private DateTimeOffset _lastDataAt;
-    private DateTimeOffset _lastNewLinesAt;
-    private double _typicalGapSeconds;
-    private int _quietReopens;
+    private readonly SilenceWatch _silence = new();
     private int _reopens;
     private long _newestTimestamp;
     private bool _podDeleted;
@@ -89,10 +82,7 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         _ctx = context;
         _pod = pod;
         _labels = labels;
-        _namespace = pod.Metadata?.Namespace ?? string.Empty;
-        _podName = pod.Metadata?.Name ?? string.Empty;
-        _podUid = pod.Metadata?.Uid ?? string.Empty;
-        _container = container;
+        _id = new TailIdentity(pod.Metadata?.Namespace ?? string.Empty, pod.Metadata?.Name ?? string.Empty, pod.Metadata?.Uid ?? string.Empty, container);
         _time = Time;
         Starting();
     }
@@ -104,14 +94,14 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
 
     protected override void PreStart()
     {
-        _ctx.Metrics.ActiveTails.Add(1, ShipperMetrics.Namespace(_namespace));
+        _ctx.Metrics.ActiveTails.Add(1, ShipperMetrics.Namespace(_id.Namespace));
         _ctx.Batcher.Tell(Batcher.RegisterTail.Instance, Self);
         Self.Tell(AskPosition.Instance);
     }
 
     protected override void PostStop()
     {
-        _ctx.Metrics.ActiveTails.Add(-1, ShipperMetrics.Namespace(_namespace));
+        _ctx.Metrics.ActiveTails.Add(-1, ShipperMetrics.Namespace(_id.Namespace));
         _ctx.Batcher.Tell(Batcher.UnregisterTail.Instance, Self);
         CloseReader();
     }
@@ -143,8 +133,8 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         {
             DateTimeOffset? newest = _newestTimestamp == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(_newestTimestamp / 1_000_000);
             Sender.Tell(new TailStatus(
-                _namespace, _podName, _container, _instance, CurrentState, _mode.ToString(), _position,
-                _lastNewLinesAt == default ? null : _lastNewLinesAt, newest, newest is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : null, _credit, _reopens));
+                _id.Namespace, _id.Pod, _id.Container, _instance, CurrentState, _mode.ToString(), _position,
+                _silence.LastNewLinesAt == default ? null : _silence.LastNewLinesAt, newest, newest is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : null, _credit, _reopens));
         });
 
         // Results of streams already replaced (older generations) or of an earlier incarnation end here;
@@ -167,7 +157,7 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         }
 
         var now = _reader.Statistics;
-        var ns = ShipperMetrics.Namespace(_namespace);
+        var ns = ShipperMetrics.Namespace(_id.Namespace);
         _ctx.Metrics.LinesRead.Add(now.Lines - _reported.Lines, ns);
         _ctx.Metrics.BytesRead.Add(now.Bytes - _reported.Bytes, ns);
         if (now.CutLines != _reported.CutLines)
@@ -223,6 +213,27 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         KubernetesApiException api => $"{(int)api.StatusCode} {api.Message}",
         _ => $"{error.GetType().Name}: {error.Message}",
     };
+}
+
+/// <summary>Which container a tail follows: fixed for its life.</summary>
+internal sealed record TailIdentity(string Namespace, string Pod, string PodUid, string Container);
+
+/// <summary>
+/// What a tail knows of its stream's rhythm, to tell a silent stream (kubelet rotation stalls) from a quiet
+/// container: when data last came, when new lines last came, the usual gap between them, and the reopens
+/// for silence in a row.
+/// </summary>
+internal sealed class SilenceWatch
+{
+    public bool NewLinesSinceOpen { get; set; }
+
+    public DateTimeOffset LastDataAt { get; set; }
+
+    public DateTimeOffset LastNewLinesAt { get; set; }
+
+    public double TypicalGapSeconds { get; set; }
+
+    public int QuietReopens { get; set; }
 }
 
 /// <summary>What every tail shares: the API client, the actors it talks to, its settings and metrics.</summary>
