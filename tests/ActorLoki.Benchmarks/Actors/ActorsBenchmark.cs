@@ -7,7 +7,7 @@ using Akka.Actor;
 namespace ActorLoki.Benchmarks.Actors;
 
 /// <summary>
-/// Message throughput of the actor kernel: one-to-one ping-pong and many-to-one fan-in, as wall-clock
+/// Message throughput of Akka.NET as ActorLoki configures it: one-to-one ping-pong and many-to-one fan-in, as wall-clock
 /// messages/second and messages per CPU-second, on all cores and (in a child process pinned with taskset
 /// and DOTNET_PROCESSOR_COUNT=1) on one core. Also the raw cost of the mailbox queue against a channel.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class ActorsBenchmark : IBenchmark
 
     public string Name => "actors";
 
-    public string Description => "actor kernel: ping-pong and fan-in messages/s, all cores and one core";
+    public string Description => "Akka.NET actors: ping-pong and fan-in messages/s, all cores and one core";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {

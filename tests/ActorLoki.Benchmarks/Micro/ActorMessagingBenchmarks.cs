@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace ActorLoki.Benchmarks.Micro;
 
-/// <summary>The kernel's cost per message: a ping-pong pair (one message in flight) and a burst told to one actor; per message.</summary>
+/// <summary>Akka.NET's cost per message: a ping-pong pair (one message in flight) and a burst told to one actor; per message.</summary>
 [MemoryDiagnoser]
 public class ActorMessagingBenchmarks // not sealed: BenchmarkDotNet derives from it
 {
