@@ -17,7 +17,6 @@ WORKDIR /src
 # Restore from the project files alone, so that a change to the code reuses the restore layer.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ActorLoki/ActorLoki.csproj src/ActorLoki/
-COPY src/ActorLoki.Actors/ActorLoki.Actors.csproj src/ActorLoki.Actors/
 COPY src/ActorLoki.Hocon/ActorLoki.Hocon.csproj src/ActorLoki.Hocon/
 COPY src/ActorLoki.Kubernetes/ActorLoki.Kubernetes.csproj src/ActorLoki.Kubernetes/
 COPY src/ActorLoki.Loki/ActorLoki.Loki.csproj src/ActorLoki.Loki/

@@ -1,4 +1,5 @@
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka.Actor;
 using ActorLoki.Kubernetes;
 using ActorLoki.Loki;
 using ActorLoki.Shipper.Discovery;
@@ -21,7 +22,7 @@ namespace ActorLoki.Shipper;
 /// Loki drops). The batcher and the positions keeper hold state no restart could rebuild without losing
 /// lines, so their failure escalates and stops the process: Kubernetes restarts it from saved positions.
 /// </remarks>
-public sealed partial class ShipperGuardian : ReceiveActor
+public sealed partial class ShipperGuardian : ShipperActor
 {
     private readonly ShipperComponents _components;
     private readonly List<IActorRef> _namespaces = [];
@@ -38,7 +39,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
         Receive<GetChild>(get => Sender.Tell(Context.Child(get.Name)));
     }
 
-    public static Props Props(ShipperComponents components) => Actors.Props.Create(() => new ShipperGuardian(components));
+    public static Props Props(ShipperComponents components) => Akka.Actor.Props.Create(() => new ShipperGuardian(components));
 
     /// <summary>Stop reading, push what is buffered and save positions; answered with <see cref="ShutdownReport"/>.</summary>
     public sealed record Shutdown(TimeSpan Deadline);
@@ -72,10 +73,10 @@ public sealed partial class ShipperGuardian : ReceiveActor
         public static readonly GetPositionsKeeper Instance = new();
     }
 
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
-        maxNrOfRetries: 10,
-        withinTimeRange: TimeSpan.FromMinutes(1),
-        childDecider: (child, _) => child.Equals(_batcher) || child.Equals(_positions) ? Directive.Escalate : Directive.Restart);
+    // The batcher and the positions keeper escalate (their state cannot be rebuilt); any other child restarts,
+    // whatever failed (a killed namespace supervisor too).
+    protected override SupervisorStrategy SupervisorStrategy() => new ShipperSupervisorStrategy(
+        child => child.Equals(_batcher) || child.Equals(_positions), maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), decider: static _ => Directive.Restart);
 
     protected override void PreStart()
     {
@@ -88,11 +89,12 @@ public sealed partial class ShipperGuardian : ReceiveActor
             s.Loki.Batch.MaxBytes, s.Loki.Batch.MaxWait, s.Loki.Batch.MaxLines, s.Loki.Buffer.MaxBytes, s.Loki.Buffer.WhenFull, s.Loki.Retry.MaxRetries,
             InitialCredit: Math.Min(16 * 1024, window), CreditWindow: window);
         _batcher = Context.ActorOf(Batcher.Props(batcherOptions, _positions, c.Metrics), "batcher");
-        Context.ActorOf(LokiPusher.SupervisedProps(c.Loki, _batcher, s.Loki.Retry.MinBackoff, s.Loki.Retry.MaxBackoff, s.Loki.Retry.RandomFactor), "push");
+        var retry = s.Loki.Retry;
+        Context.ActorOf(LokiPusher.SupervisedProps(c.Loki, _batcher, retry.MinBackoff, retry.MaxBackoff, retry.RandomFactor, LokiPusher.ResetAfter(s.Loki.Timeout, retry.MinBackoff)), "push");
 
         var labeler = new StreamLabeler(s.Labels, s.ClusterName, new LabelLimits(s.Loki.MaxLabelNames, s.Loki.MaxLabelValueLength));
         var tail = new TailContext(c.Kubernetes, _batcher, _positions, s.Tail, c.Metrics, s.Kubernetes.RequestTimeout);
-        var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Context.System.Settings.TimeProvider);
+        var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Time);
         foreach (var ns in c.Namespaces)
         {
             var name = ns is null ? "ns-all" : $"ns-{ns}";
@@ -101,7 +103,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
 
         var namespaces = string.Join(", ", c.Namespaces.Select(n => n ?? "all namespaces"));
         var loki = s.Loki.Url.GetLeftPart(UriPartial.Path);
-        LogStarted(Context.Log, namespaces, loki, c.PositionsStore.Description);
+        LogStarted(Log, namespaces, loki, c.PositionsStore.Description);
     }
 
     /// <summary>
@@ -113,10 +115,10 @@ public sealed partial class ShipperGuardian : ReceiveActor
     private async Task OnShutdownAsync(Shutdown shutdown)
     {
         var replyTo = Sender;
-        var time = Context.System.Settings.TimeProvider;
+        var time = Time;
         var started = time.GetTimestamp();
         var deadline = shutdown.Deadline;
-        LogDraining(Context.Log, deadline);
+        LogDraining(Log, deadline);
 
         foreach (var ns in _namespaces)
         {
@@ -147,7 +149,7 @@ public sealed partial class ShipperGuardian : ReceiveActor
         }
 
         var report = new ShutdownReport(drained, saved, _components.Metrics.BufferedBytes, time.GetElapsedTime(started));
-        LogDrained(Context.Log, report.Drained, report.PositionsSaved, report.BufferedBytesLeft, report.Took);
+        LogDrained(Log, report.Drained, report.PositionsSaved, report.BufferedBytesLeft, report.Took);
         replyTo.Tell(report);
     }
 

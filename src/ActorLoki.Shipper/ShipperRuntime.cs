@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka;
+using Akka.Actor;
 using ActorLoki.Kubernetes;
 using ActorLoki.Kubernetes.Configuration;
 using ActorLoki.Loki;
@@ -19,23 +21,31 @@ namespace ActorLoki.Shipper;
 /// </summary>
 public sealed class ShipperRuntime : IAsyncDisposable
 {
+    /// <summary>The name of the coordinated-shutdown task that drains (phase before-service-unbind, the first).</summary>
+    public const string DrainTaskName = "actorloki-drain";
+
     private readonly KubernetesClient _kubernetes;
     private readonly LokiClient _loki;
     private int _stopped;
+    private int _aborted;
+    private int _guardianGone;
+    private TimeSpan _drainDeadline;
+    private ShipperGuardian.ShutdownReport? _report;
 
-    private ShipperRuntime(ActorSystem system, IActorRef guardian, KubernetesClient kubernetes, LokiClient loki, ShipperMetrics metrics, ShipperComponents components)
+    private ShipperRuntime(ActorSystem system, KubernetesClient kubernetes, LokiClient loki, ShipperMetrics metrics, ShipperComponents components, TimeProvider time)
     {
         System = system;
-        Guardian = guardian;
         _kubernetes = kubernetes;
         _loki = loki;
         Metrics = metrics;
         Components = components;
+        Time = time;
+        _drainDeadline = components.Settings.Shutdown.DrainDeadline;
     }
 
     public ActorSystem System { get; }
 
-    public IActorRef Guardian { get; }
+    public IActorRef Guardian { get; private set; } = ActorRefs.Nobody;
 
     public ShipperMetrics Metrics { get; }
 
@@ -45,17 +55,40 @@ public sealed class ShipperRuntime : IAsyncDisposable
 
     public KubernetesClient Kubernetes => _kubernetes;
 
+    /// <summary>The clock the actors use.</summary>
+    public TimeProvider Time { get; }
+
     /// <summary>Completes when the actor system has stopped, whether asked to or after an unrecoverable failure.</summary>
     public Task WhenTerminated => System.WhenTerminated;
 
+    /// <summary>
+    /// Starts a shipper in an actor system of its own, configured by <see cref="ShipperAkkaConfig"/> (the demo,
+    /// the tests and the benchmark; the executable builds its system with Akka.Hosting and calls <see cref="Attach"/>).
+    /// </summary>
     public static ShipperRuntime Start(ShipperRuntimeOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = ShipperAkkaConfig.Build(options.Settings, options.AkkaLogger);
+        var system = ActorSystem.Create(SystemName, BootstrapSetup.Create().WithConfig(config));
+        return Attach(system, options);
+    }
+
+    /// <summary>The actor system's name.</summary>
+    public const string SystemName = "actorloki";
+
+    /// <summary>
+    /// Builds the shipper in <paramref name="system"/> (configured with <see cref="ShipperAkkaConfig.Build"/>):
+    /// the clients and the store, then the guardian and its tree, and the drain as a coordinated-shutdown task,
+    /// so that however the system is shut down (<see cref="StopAsync"/>, the host, Akka.Hosting) it drains first.
+    /// </summary>
+    public static ShipperRuntime Attach(ActorSystem system, ShipperRuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Settings;
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var time = options.TimeProvider ?? TimeProvider.System;
         var environment = options.Environment ?? KubernetesEnvironment.System;
-
         var kubernetesConfiguration = options.KubernetesConfiguration ?? LoadKubernetesConfiguration(settings.Kubernetes, environment);
         var kubernetes = new KubernetesClient(
             kubernetesConfiguration,
@@ -84,24 +117,13 @@ public sealed class ShipperRuntime : IAsyncDisposable
         var selfName = environment.GetVariable("POD_NAME") is { Length: > 0 } podName ? podName : environment.GetVariable("HOSTNAME");
         var self = options.SelfPod ?? (string.IsNullOrEmpty(selfName) ? null : new SelfPod(ownNamespace, selfName));
 
-        var system = ActorSystem.Create("actorloki", new ActorSystemSettings
-        {
-            TimeProvider = time,
-            LoggerFactory = loggerFactory,
-            MeterFactory = options.MeterFactory,
-            Throughput = settings.Actors.Throughput,
-            DefaultMailboxCapacity = settings.Actors.MailboxCapacity,
-            TerminationDeadline = TimeSpan.FromSeconds(10),
-
-            // A failure that escalates to the top (the batcher or the positions keeper failed) is not
-            // restarted in place: the guardian stops, the system ends, and the process exits so that
-            // Kubernetes restarts it from saved positions.
-            GuardianSupervisorStrategy = SupervisorStrategy.StoppingStrategy,
-        });
+        ActorServices.Install(system, new ActorServicesSetup { LoggerFactory = loggerFactory, TimeProvider = time, MeterFactory = options.MeterFactory });
+        DeadLetterCounter.Start(system);
         var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self);
-        var guardian = system.ActorOf(ShipperGuardian.Props(components), "guardian");
-        var runtime = new ShipperRuntime(system, guardian, kubernetes, loki, metrics, components);
-        system.ActorOf(Props.Create(() => new GuardianWatch(guardian, runtime)), "guardian-watch");
+        var runtime = new ShipperRuntime(system, kubernetes, loki, metrics, components, time);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, DrainTaskName, runtime.DrainAsync);
+        runtime.Guardian = system.ActorOf(ShipperGuardian.Props(components), "guardian");
+        system.ActorOf(Props.Create(() => new GuardianWatch(runtime.Guardian, runtime)), "guardian-watch");
         return runtime;
     }
 
@@ -157,9 +179,13 @@ public sealed class ShipperRuntime : IAsyncDisposable
     public Task<ShipperGuardian.Streams> GetStreamsAsync(CancellationToken cancellationToken = default) =>
         Guardian.Ask<ShipperGuardian.Streams>(ShipperGuardian.GetStreams.Instance, TimeSpan.FromSeconds(10), cancellationToken);
 
+    /// <summary>The actor tree with each actor's kind, behaviour, mailbox depth and restarts (<c>/debug/actors</c>).</summary>
+    public ActorSnapshot GetActorTree() => ActorServices.Get(System).Inspection.Snapshot();
+
     /// <summary>
-    /// The SIGTERM path: stop reading, push what is buffered and save positions within the drain deadline,
-    /// then stop the actor system. Safe to call more than once; later calls report nothing.
+    /// The SIGTERM path: runs Akka's coordinated shutdown, whose first phase drains (stop reading, push what is
+    /// buffered, save positions, within the drain deadline) before any actor stops. Safe to call more than once;
+    /// later calls report nothing.
     /// </summary>
     public async Task<ShipperGuardian.ShutdownReport?> StopAsync(TimeSpan? deadline = null)
     {
@@ -168,22 +194,10 @@ public sealed class ShipperRuntime : IAsyncDisposable
             return null;
         }
 
-        ShipperGuardian.ShutdownReport? report = null;
-        if (!System.WhenTerminated.IsCompleted)
-        {
-            var drain = deadline ?? Components.Settings.Shutdown.DrainDeadline;
-            try
-            {
-                report = await Guardian.Ask<ShipperGuardian.ShutdownReport>(new ShipperGuardian.Shutdown(drain), drain + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
-            {
-                // The system did not answer in time (or is already gone): positions saved last remain valid.
-            }
-        }
-
-        await System.Terminate().ConfigureAwait(false);
-        return report;
+        _drainDeadline = deadline ?? Components.Settings.Shutdown.DrainDeadline;
+        await CoordinatedShutdown.Get(System).Run(StopReason.Instance).ConfigureAwait(false);
+        await System.WhenTerminated.ConfigureAwait(false);
+        return Volatile.Read(ref _report);
     }
 
     /// <summary>
@@ -193,6 +207,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
     public async Task AbortAsync()
     {
         Interlocked.Exchange(ref _stopped, 1);
+        Interlocked.Exchange(ref _aborted, 1);
         await System.Terminate().ConfigureAwait(false);
     }
 
@@ -204,7 +219,37 @@ public sealed class ShipperRuntime : IAsyncDisposable
         Metrics.Dispose();
     }
 
+    /// <summary>The coordinated-shutdown task: asks the guardian to drain, unless there is nothing left to ask.</summary>
+    private async Task<Done> DrainAsync()
+    {
+        if (Volatile.Read(ref _aborted) != 0 || Volatile.Read(ref _guardianGone) != 0)
+        {
+            return Done.Instance;
+        }
+
+        var drain = _drainDeadline;
+        try
+        {
+            var report = await Guardian.Ask<ShipperGuardian.ShutdownReport>(new ShipperGuardian.Shutdown(drain), drain + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            Volatile.Write(ref _report, report);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
+        {
+            // The guardian did not answer in time (or is already gone): positions saved last remain valid.
+        }
+
+        return Done.Instance;
+    }
+
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>Why <see cref="StopAsync"/> ran coordinated shutdown.</summary>
+    private sealed class StopReason : CoordinatedShutdown.Reason
+    {
+        public static readonly StopReason Instance = new();
+
+        public override int ExitCode => 0;
+    }
 
     /// <summary>Ends the actor system when the guardian stops without being asked to (an unrecoverable failure).</summary>
     private sealed class GuardianWatch : ReceiveActor
@@ -214,6 +259,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
             Context.Watch(guardian);
             Receive<Terminated>(terminated =>
             {
+                Interlocked.Exchange(ref runtime._guardianGone, 1);
                 if (Volatile.Read(ref runtime._stopped) == 0)
                 {
                     // Not awaited: terminating stops this actor too.
@@ -242,6 +288,9 @@ public sealed record ShipperRuntimeOptions
     public IPositionsStore? PositionsStore { get; init; }
 
     public SelfPod? SelfPod { get; init; }
+
+    /// <summary>The Akka logger (<c>akka.loggers</c>) of a system <see cref="ShipperRuntime.Start"/> creates; null keeps Akka's default.</summary>
+    public string? AkkaLogger { get; init; }
 
     /// <summary>The process environment (POD_NAME, POD_NAMESPACE, KUBERNETES_SERVICE_HOST ...), injectable for tests.</summary>
     public KubernetesEnvironment? Environment { get; init; }

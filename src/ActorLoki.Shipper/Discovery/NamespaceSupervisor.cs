@@ -1,4 +1,5 @@
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka.Actor;
 using ActorLoki.Kubernetes;
 using ActorLoki.Kubernetes.Informers;
 using ActorLoki.Kubernetes.Models;
@@ -15,7 +16,7 @@ namespace ActorLoki.Shipper.Discovery;
 /// that lives for seconds is read), forwards every change of a pod to its tails, tells them when their pod
 /// is deleted, and tells the positions keeper which pods exist so positions of gone pods expire.
 /// </summary>
-public sealed partial class NamespaceSupervisor : ReceiveActor
+public sealed partial class NamespaceSupervisor : ShipperActor
 {
     private readonly NamespaceContext _ctx;
     private readonly string? _namespace;
@@ -78,7 +79,7 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
     }
 
     public static Props Props(NamespaceContext context, string? @namespace) =>
-        Actors.Props.Create(() => new NamespaceSupervisor(context, @namespace));
+        Akka.Actor.Props.Create(() => new NamespaceSupervisor(context, @namespace));
 
     /// <summary>Stop every tail (shutdown: stop reading); the supervisor itself stays to be stopped by its parent.</summary>
     public sealed record StopTails
@@ -129,22 +130,24 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
                 self.Tell(new InformerEvent(created!, podEvent));
                 return ValueTask.CompletedTask;
             });
-        var token = Context.LifetimeToken;
+        var token = LifetimeToken;
         var informer = _informer;
         _informerMetrics = _ctx.Tail.Metrics.ObserveInformer(() => informer.Statistics);
         Task.Run(() => informer.RunAsync(token), token)
             .PipeTo(Self, success: () => new InformerStopped(informer, null), failure: e => new InformerStopped(informer, e));
         informer.WaitForSyncAsync(token).PipeTo(Self, success: () => new Synced(informer), failure: e => new InformerStopped(informer, e));
-        LogWatching(Context.Log, _scope);
+        LogWatching(Log, _scope);
     }
 
     protected override void PostStop() => _informerMetrics?.Dispose();
+
+    protected override SupervisorStrategy SupervisorStrategy() => new ShipperSupervisorStrategy();
 
     private void OnSynced()
     {
         _synced = true;
         _ctx.Positions.Tell(new PositionsKeeper.PodsListed(_scope, [.. _knownPods]));
-        LogSynced(Context.Log, _scope, _knownPods.Count, _tails.Count);
+        LogSynced(Log, _scope, _knownPods.Count, _tails.Count);
     }
 
     private void OnPodEvent(PodEvent podEvent)
@@ -261,7 +264,7 @@ public sealed partial class NamespaceSupervisor : ReceiveActor
         var labels = _ctx.Labeler.For(pod, container);
         if (labels.Problems.Count > 0 && _labelWarnings.Add(pod.Metadata!.Uid!))
         {
-            LogLabelProblems(Context.Log, pod.Metadata.Namespace ?? _scope, pod.Metadata.Name ?? "?", string.Join("; ", labels.Problems.Select(p => p.Message)));
+            LogLabelProblems(Log, pod.Metadata.Namespace ?? _scope, pod.Metadata.Name ?? "?", string.Join("; ", labels.Problems.Select(p => p.Message)));
         }
 
         return labels;

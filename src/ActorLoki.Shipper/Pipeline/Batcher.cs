@@ -1,4 +1,5 @@
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka.Actor;
 using ActorLoki.Loki;
 using ActorLoki.Shipper.Positions;
 using ActorLoki.Shipper.Settings;
@@ -27,7 +28,7 @@ namespace ActorLoki.Shipper.Pipeline;
 /// the failed attempt stopped (the client's resume cursor), so acknowledged requests are not re-sent.</item>
 /// </list>
 /// </remarks>
-public sealed partial class Batcher : ReceiveActor, IWithTimers
+public sealed partial class Batcher : ShipperActor, IWithTimers
 {
     private const string FlushTimer = "flush";
 
@@ -62,7 +63,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         _options = options;
         _positions = positions;
         _metrics = metrics;
-        _time = Context.System.Settings.TimeProvider;
+        _time = Time;
 
         Receive<RegisterTail>(_ => OnRegister());
         Receive<UnregisterTail>(_ => OnUnregister(Sender));
@@ -79,7 +80,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(BatcherOptions options, IActorRef positions, ShipperMetrics metrics) =>
-        Actors.Props.Create(() => new Batcher(options, positions, metrics));
+        Akka.Actor.Props.Create(() => new Batcher(options, positions, metrics));
 
     /// <summary>From a tail that starts: it holds no credit yet; the answer is its first <see cref="Credit"/>.</summary>
     public sealed record RegisterTail
@@ -362,7 +363,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
             }
 
             _metrics.LinesDropped.Add(stream.Pending.Count, ShipperMetrics.Reason("buffer_full"));
-            LogDroppedBufferFull(Context.Log, stream.Pending.Count, stream.Labels.Text);
+            LogDroppedBufferFull(Log, stream.Pending.Count, stream.Labels.Text);
             Settle(stream.Chunks, acknowledgedAt: null);
             stream.ClearPending();
             _ready.Remove(stream);
@@ -427,9 +428,11 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         var fromNewPusher = !Sender.Equals(_pusher);
         _pusher = Sender;
         _pusherWaiting = true;
-        if (fromNewPusher && _inFlight is not null)
+        if (_inFlight is not null && (fromNewPusher || _inFlight.Failed))
         {
-            // The pusher that had the batch failed and was restarted: give the new one the same batch.
+            // The attempt failed: a new pusher (after Akka's back-off) or the same one (after waiting for
+            // Retry-After) asks again and is given the same batch.
+            _inFlight.Failed = false;
             _inFlight.Attempts++;
             if (!GiveUpIfRetriesExhausted())
             {
@@ -516,6 +519,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
         }
 
         _inFlight.Resume = result.Resume;
+        _inFlight.Failed = true;
         _metrics.PushRetries.Add(1, ShipperMetrics.Reason(RetryReason(result)));
     }
 
@@ -529,7 +533,7 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
         var lines = _inFlight.Batch.EntryCount;
         _metrics.LinesDropped.Add(lines, ShipperMetrics.Reason("retries_exhausted"));
-        LogGaveUp(Context.Log, _inFlight.Batch.Id, lines, _inFlight.Attempts - 1);
+        LogGaveUp(Log, _inFlight.Batch.Id, lines, _inFlight.Attempts - 1);
         SettleInFlight(acknowledgedAt: null);
         return true;
     }
@@ -755,6 +759,9 @@ public sealed partial class Batcher : ReceiveActor, IWithTimers
 
         /// <summary>Attempts that do not count towards max-retries (configuration errors, and those before progress).</summary>
         public int Forgiven { get; set; }
+
+        /// <summary>The last attempt failed; the next <see cref="RequestWork"/> is for this batch again.</summary>
+        public bool Failed { get; set; }
     }
 }
 

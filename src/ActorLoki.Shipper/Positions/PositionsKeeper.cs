@@ -1,4 +1,5 @@
-using ActorLoki.Actors;
+using ActorLoki.Shipper.Actors;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Shipper.Positions;
@@ -14,7 +15,7 @@ namespace ActorLoki.Shipper.Positions;
 /// replaced by an empty one — starting empty would re-read up to <c>tail.max-lookback</c> of every log.
 /// A store whose content is corrupt is set aside and the shipper starts empty, because retrying cannot fix it.
 /// </remarks>
-public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithStash
+public sealed partial class PositionsKeeper : ShipperActor, IWithTimers, IWithUnboundedStash
 {
     private const string SaveTimer = "save";
     private const string LoadTimer = "load";
@@ -33,7 +34,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
         _store = store;
         _options = options;
         _metrics = metrics;
-        _time = Context.System.Settings.TimeProvider;
+        _time = Time;
         Loading();
     }
 
@@ -42,7 +43,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
     public IStash Stash { get; set; } = null!;
 
     public static Props Props(IPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics) =>
-        Actors.Props.Create(() => new PositionsKeeper(store, options, metrics));
+        Akka.Actor.Props.Create(() => new PositionsKeeper(store, options, metrics));
 
     /// <summary>
     /// Asks for a container's position: the saved position of the newest instance of <c>Key</c>'s pod and
@@ -98,7 +99,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
 
     private void Loading()
     {
-        Receive<Load>(_ => _store.LoadAsync(Context.LifetimeToken).PipeTo(Self, success: p => new Loaded(p), failure: e => new LoadFailed(e)));
+        Receive<Load>(_ => _store.LoadAsync(LifetimeToken).PipeTo(Self, success: p => new Loaded(p), failure: e => new LoadFailed(e)));
         Receive<Loaded>(loaded =>
         {
             foreach (var position in loaded.Positions)
@@ -106,7 +107,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
                 _positions[position.Key] = position;
             }
 
-            LogLoaded(Context.Log, _positions.Count, _store.Description);
+            LogLoaded(Log, _positions.Count, _store.Description);
             Timers.StartPeriodicTimer(SaveTimer, Save.Instance, _options.SaveInterval);
             Become(Ready);
             Stash.UnstashAll();
@@ -116,21 +117,21 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
             if (failed.Error is FormatException && _store is FilePositionsStore file)
             {
                 var aside = file.QuarantineCorruptFile(_time);
-                LogCorrupt(Context.Log, failed.Error, _store.Description, aside);
+                LogCorrupt(Log, failed.Error, _store.Description, aside);
                 Self.Tell(new Loaded([]));
                 return;
             }
 
             if (failed.Error is FormatException)
             {
-                LogCorrupt(Context.Log, failed.Error, _store.Description, "(overwritten at the next save)");
+                LogCorrupt(Log, failed.Error, _store.Description, "(overwritten at the next save)");
                 Self.Tell(new Loaded([]));
                 return;
             }
 
             _loadAttempts++;
             var delay = TimeSpan.FromTicks(Math.Min(MaxLoadBackoff.Ticks, TimeSpan.FromSeconds(1).Ticks << Math.Min(_loadAttempts - 1, 10)));
-            LogLoadFailed(Context.Log, failed.Error, _store.Description, _loadAttempts, delay);
+            LogLoadFailed(Log, failed.Error, _store.Description, _loadAttempts, delay);
             Timers.StartSingleTimer(LoadTimer, Load.Instance, delay);
         });
         ReceiveAny(_ => Stash.Stash());
@@ -234,7 +235,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
         var store = _options.StoreTag;
         try
         {
-            await _store.SaveAsync([.. _positions.Values], Context.LifetimeToken);
+            await _store.SaveAsync([.. _positions.Values], LifetimeToken);
             _dirty = false;
             _metrics.PositionsSaved.Add(1, ShipperMetrics.Store(store));
             return null;
@@ -244,7 +245,7 @@ public sealed partial class PositionsKeeper : ReceiveActor, IWithTimers, IWithSt
             // Kept dirty: the next interval tries again. Nothing is lost but the time since the last save.
             _dirty = true;
             _metrics.PositionsSaveFailures.Add(1, ShipperMetrics.Store(store));
-            LogSaveFailed(Context.Log, e, _store.Description);
+            LogSaveFailed(Log, e, _store.Description);
             return e;
         }
     }

@@ -39,6 +39,12 @@ public sealed record ActorLokiSettings
     public required DemoSettings Demo { get; init; }
 
     public required CheckSettings Check { get; init; }
+
+    /// <summary>
+    /// The <c>akka { ... }</c> section of the configuration, resolved and rendered as HOCON Akka reads safely
+    /// (may be empty); layered under ActorLoki's own required Akka settings (ShipperAkkaConfig).
+    /// </summary>
+    public string AkkaConfig { get; init; } = "";
 }
 
 /// <summary>actorloki.kubernetes.mode</summary>

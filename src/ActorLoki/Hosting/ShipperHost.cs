@@ -4,7 +4,9 @@ using System.Net;
 using System.Text.Json;
 using ActorLoki.Metrics;
 using ActorLoki.Shipper;
+using ActorLoki.Shipper.Actors;
 using ActorLoki.Shipper.Settings;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -102,6 +104,14 @@ public sealed class ShipperHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(sp => new ShipperService(
             settings, loggerFactory, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<IMeterFactory>(), configure));
+
+        // The actor system, built by Akka.Hosting: ActorLoki's Akka configuration (the user's akka section under
+        // ActorLoki's required settings, Akka's events to Serilog), the shipper's tree from WithActors, and the
+        // guardian in the ActorRegistry (IRequiredActor<ShipperGuardian>). Registered before ShipperService, so
+        // Akka.Hosting starts first and stops last: the drain runs while the system is up.
+        builder.Services.AddAkka(ShipperRuntime.SystemName, (akka, sp) => akka
+            .AddHocon(ShipperAkkaConfig.Build(settings, ShipperAkkaConfig.SerilogLogger), HoconAddMode.Prepend)
+            .WithActors((system, registry) => registry.Register<ShipperGuardian>(sp.GetRequiredService<ShipperService>().Attach(system))));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShipperService>());
 
         var app = builder.Build();
@@ -165,7 +175,7 @@ public sealed class ShipperHost : IAsyncDisposable
         });
 
         app.MapGet("/debug/actors", (ShipperService service) => service.Runtime is { } runtime
-            ? Results.Text(JsonSerializer.Serialize(runtime.System.GetActorTree(), DebugJson.Options), "application/json")
+            ? Results.Text(JsonSerializer.Serialize(runtime.GetActorTree(), DebugJson.Options), "application/json")
             : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
 
         app.MapGet("/debug/streams", async (ShipperService service, CancellationToken cancellationToken) => service.Runtime is { } runtime

@@ -1,16 +1,20 @@
 using System.Diagnostics.Metrics;
-using ActorLoki.Actors;
 using ActorLoki.Logging;
 using ActorLoki.Shipper;
+using ActorLoki.Shipper.Actors;
 using ActorLoki.Shipper.Settings;
+using Akka.Actor;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Hosting;
 
 /// <summary>
-/// Runs the shipper as a hosted service: <see cref="StartAsync"/> returns as soon as the actor system is
-/// up; <see cref="StopAsync"/> drains within <c>shutdown.drain-deadline</c>. If the actor system stops by
+/// Runs the shipper as a hosted service over the actor system Akka.Hosting builds: Akka.Hosting's
+/// <c>WithActors</c> calls <see cref="Attach"/>, which builds the shipper's tree in that system; this
+/// service, registered after Akka.Hosting's, starts after it and stops before it. <see cref="StopAsync"/>
+/// runs Akka's coordinated shutdown, whose first phase drains within <c>shutdown.drain-deadline</c> while every
+/// actor still runs; Akka.Hosting's own stop then finds the system terminated. If the actor system stops by
 /// itself (an unrecoverable failure escalated to the top), the application stops with exit code 1.
 /// </summary>
 public sealed partial class ShipperService(
@@ -38,17 +42,33 @@ public sealed partial class ShipperService(
     /// <summary>0 after a clean stop, 1 after an unrecoverable failure.</summary>
     public int ExitCode { get; private set; }
 
+    /// <summary>Builds the shipper in the actor system of Akka.Hosting (from its <c>WithActors</c>); returns its guardian.</summary>
+    public IActorRef Attach(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = _lifecycle.LoggerFactory, MeterFactory = meterFactory };
+        options = configure is null ? options : configure(options);
+
+        // Installed here first (ShipperRuntime.Attach finds them) so that the lifecycle log sees the first actors start.
+        var services = ActorServices.Install(system, new ActorServicesSetup { LoggerFactory = options.LoggerFactory, TimeProvider = options.TimeProvider, MeterFactory = options.MeterFactory });
+        _lifecycle.Attach(services.Inspection);
+        Runtime = ShipperRuntime.Attach(system, options);
+        return Runtime.Guardian;
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = new ShipperRuntimeOptions { Settings = settings, LoggerFactory = _lifecycle.LoggerFactory, MeterFactory = meterFactory };
-        Runtime = ShipperRuntime.Start(configure is null ? options : configure(options));
-        _lifecycle.Attach(Runtime.System.EventStream);
+        if (Runtime is null)
+        {
+            throw new InvalidOperationException("The shipper was not attached to an actor system: Akka.Hosting's WithActors must run first.");
+        }
+
         meterFactory.Create("ActorLoki.Host").CreateObservableGauge(
             "actorloki_ready",
             () => Volatile.Read(ref _ready),
             description: "1 when the shipper is ready (pods listed, Loki accepting pushes), else 0; what /readyz answers, evaluated every 10 s.");
         _ = WatchAsync(Runtime);
-        _ = EvaluateReadinessAsync(Runtime.System.Settings.TimeProvider, _stopped.Token);
+        _ = EvaluateReadinessAsync(Runtime.Time, _stopped.Token);
         return Task.CompletedTask;
     }
 
@@ -90,7 +110,7 @@ public sealed partial class ShipperService(
 
         var lastPush = runtime.Metrics.LastPushSuccess;
         var waitingLines = status.Batcher is { BufferedBytes: > 0 };
-        if (waitingLines && (lastPush is null || runtime.System.Settings.TimeProvider.GetUtcNow() - lastPush > pushWindow))
+        if (waitingLines && (lastPush is null || runtime.Time.GetUtcNow() - lastPush > pushWindow))
         {
             return (false, $"Loki has not accepted a push for {pushWindow} while lines are waiting");
         }

@@ -1,38 +1,36 @@
 using System.Collections.Concurrent;
-using ActorLoki.Actors;
-using ActorLoki.Actors.Event;
+using ActorLoki.Shipper.Actors;
 using ActorLoki.Shipper.Tailing;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Logging;
 
 /// <summary>
-/// Turns the actor system's lifecycle events into log events, without saying anything twice. What the
-/// kernel and the back-off supervisor already log stays theirs: a failure and the supervisor's decision
-/// (1001), dead letters (1006, Debug), back-off restarts (1101-1104; the failed push itself is the Loki
-/// client's 6002 or 6004). Added here:
+/// Turns the lifecycle of ActorLoki's actors into log events, without saying anything twice. Akka's own events
+/// (dead letters, the back-off supervisor) reach Serilog through Akka.Logger.Serilog; supervision decisions
+/// are ActorLoki's 1001 (<see cref="ShipperSupervisorStrategy"/>), which leaves a restart of one of ActorLoki's
+/// actors to this log. Added here:
 /// <list type="bullet">
-/// <item>9101 <see cref="ActorRestarted"/>: the actor path, the cause and the attempt, and for a tail its namespace,
-/// pod and container. It replaces the kernel's 1001 for a Restart decision, which would say the same with less.</item>
-/// <item>Namespace, Pod and Container on every kernel event about a tail (a tail the kernel stopped after a failure,
-/// 1001 with directive Stop, is the unexpected stop of a tail; a dead letter to a tail at Debug).</item>
+/// <item>9101 when an actor restarted: the actor path, the cause and the attempt, and for a tail its namespace,
+/// pod and container (the actors report their restarts themselves, <see cref="ShipperActor"/>).</item>
+/// <item>Namespace, Pod and Container on every supervision event about a tail (a tail stopped after a failure,
+/// 1001 with directive Stop, is the unexpected stop of a tail).</item>
 /// </list>
 /// A tail's identity is asked of it once when it starts; nothing here runs per log line.
 /// </summary>
 public sealed partial class ActorLifecycleLog : IDisposable
 {
-    /// <summary>The kernel's logger category (its events 1001-1012).</summary>
-    public const string KernelCategory = "ActorLoki.Actors";
+    /// <summary>The supervision events' logger category (event 1001).</summary>
+    public const string KernelCategory = ShipperSupervisorStrategy.Category;
 
-    private const int KernelChildFailedEventId = 1001;
-
-    // Dead letters to a tail come after it stopped: the last few stopped tails stay known.
+    // Events about a tail come after it stopped too: the last few stopped tails stay known.
     private const int StoppedTailsKept = 1024;
 
-    private readonly ConcurrentDictionary<ActorPath, TailIdentity> _tails = new();
-    private readonly ConcurrentQueue<ActorPath> _stopped = new();
+    private readonly ConcurrentDictionary<string, TailIdentity> _tails = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _stopped = new();
     private readonly ILogger _logger;
-    private readonly List<IDisposable> _subscriptions = [];
+    private ActorInspection? _inspection;
 
     public ActorLifecycleLog(ILoggerFactory loggerFactory)
     {
@@ -41,32 +39,46 @@ public sealed partial class ActorLifecycleLog : IDisposable
         LoggerFactory = new KernelEnrichingLoggerFactory(loggerFactory, this);
     }
 
-    /// <summary>The factory to give the actor system: the kernel's events pass through this log on their way.</summary>
+    /// <summary>The factory to give the shipper: supervision events pass through this log on their way.</summary>
     public ILoggerFactory LoggerFactory { get; }
 
     /// <summary>Tails whose identity is known now, running or recently stopped (for tests and diagnostics).</summary>
     public int KnownTails => _tails.Count;
 
-    /// <summary>Subscribes to <paramref name="events"/>; events before this call are not seen.</summary>
-    public void Attach(EventStream events)
+    /// <summary>Follows the lifecycle events of <paramref name="inspection"/>; events before this call are not seen.</summary>
+    public void Attach(ActorInspection inspection)
     {
-        ArgumentNullException.ThrowIfNull(events);
-        _subscriptions.Add(events.Subscribe<ActorStarted>(OnStarted));
-        _subscriptions.Add(events.Subscribe<ActorRestarted>(OnRestarted));
-        _subscriptions.Add(events.Subscribe<ActorStopped>(OnStopped));
+        ArgumentNullException.ThrowIfNull(inspection);
+        _inspection = inspection;
+        inspection.Lifecycle += OnLifecycle;
     }
 
     public void Dispose()
     {
-        foreach (var subscription in _subscriptions)
+        if (_inspection is { } inspection)
         {
-            subscription.Dispose();
+            inspection.Lifecycle -= OnLifecycle;
+            _inspection = null;
         }
-
-        _subscriptions.Clear();
     }
 
-    private void OnStarted(ActorStarted started)
+    private void OnLifecycle(ActorLifecycleEvent e)
+    {
+        switch (e.Stage)
+        {
+            case ActorLifecycleStage.Started:
+                OnStarted(e);
+                break;
+            case ActorLifecycleStage.Restarted:
+                OnRestarted(e);
+                break;
+            default:
+                OnStopped(e);
+                break;
+        }
+    }
+
+    private void OnStarted(ActorLifecycleEvent started)
     {
         if (started.ActorType == typeof(ContainerTail))
         {
@@ -79,7 +91,7 @@ public sealed partial class ActorLifecycleLog : IDisposable
         try
         {
             var status = await tail.Ask<ContainerTail.TailStatus>(ContainerTail.GetStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            _tails[tail.Path] = new TailIdentity(status.Namespace, status.Pod, status.Container);
+            _tails[tail.Path.ToStringWithoutAddress()] = new TailIdentity(status.Namespace, status.Pod, status.Container);
         }
         catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
         {
@@ -87,27 +99,28 @@ public sealed partial class ActorLifecycleLog : IDisposable
         }
     }
 
-    private void OnRestarted(ActorRestarted restarted)
+    private void OnRestarted(ActorLifecycleEvent restarted)
     {
-        var path = restarted.Actor.Path;
+        var path = restarted.Actor.Path.ToStringWithoutAddress();
+        var cause = restarted.Cause ?? new InvalidOperationException("unknown cause");
         if (_tails.TryGetValue(path, out var tail))
         {
-            LogTailRestarted(_logger, path, restarted.Attempt, restarted.Cause.GetType().Name, tail.Namespace, tail.Pod, tail.Container, restarted.Cause);
+            LogTailRestarted(_logger, path, restarted.Attempt, cause.GetType().Name, tail.Namespace, tail.Pod, tail.Container, cause);
         }
         else
         {
-            LogRestarted(_logger, path, restarted.Attempt, restarted.Cause.GetType().Name, restarted.Cause);
+            LogRestarted(_logger, path, restarted.Attempt, cause.GetType().Name, cause);
         }
     }
 
-    private void OnStopped(ActorStopped stopped)
+    private void OnStopped(ActorLifecycleEvent stopped)
     {
         if (stopped.ActorType != typeof(ContainerTail))
         {
             return;
         }
 
-        _stopped.Enqueue(stopped.Actor.Path);
+        _stopped.Enqueue(stopped.Actor.Path.ToStringWithoutAddress());
         while (_stopped.Count > StoppedTailsKept && _stopped.TryDequeue(out var oldest))
         {
             // A tail of the same name may have started since (a restarted container of a recreated pod): the
@@ -116,20 +129,20 @@ public sealed partial class ActorLifecycleLog : IDisposable
         }
     }
 
-    private TailIdentity? TailAt(object? path) => path is ActorPath actorPath && _tails.TryGetValue(actorPath, out var tail) ? tail : null;
+    private TailIdentity? TailAt(object? path) => path is string actorPath && _tails.TryGetValue(actorPath, out var tail) ? tail : null;
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Error, Message = "Actor {ActorPath} restarted after {Cause} (attempt {Attempt})")]
-    private static partial void LogRestarted(ILogger logger, ActorPath actorPath, int attempt, string cause, Exception exception);
+    private static partial void LogRestarted(ILogger logger, string actorPath, int attempt, string cause, Exception exception);
 
     [LoggerMessage(EventId = 9101, Level = LogLevel.Error, Message = "Actor {ActorPath} restarted after {Cause} (attempt {Attempt}); it follows {Namespace}/{Pod}/{Container} again from its position")]
-    private static partial void LogTailRestarted(ILogger logger, ActorPath actorPath, int attempt, string cause, string @namespace, string pod, string container, Exception exception);
+    private static partial void LogTailRestarted(ILogger logger, string actorPath, int attempt, string cause, string @namespace, string pod, string container, Exception exception);
 
     private sealed record TailIdentity(string Namespace, string Pod, string Container)
     {
         public KeyValuePair<string, object?>[] Scope { get; } = [new("Namespace", Namespace), new("Pod", Pod), new("Container", Container)];
     }
 
-    /// <summary>Hands out the loggers of the inner factory, the kernel's wrapped in a <see cref="KernelLogger"/>.</summary>
+    /// <summary>Hands out the loggers of the inner factory, the supervision events' wrapped in a <see cref="KernelLogger"/>.</summary>
     private sealed class KernelEnrichingLoggerFactory(ILoggerFactory inner, ActorLifecycleLog log) : ILoggerFactory
     {
         public ILogger CreateLogger(string categoryName)
@@ -146,10 +159,7 @@ public sealed partial class ActorLifecycleLog : IDisposable
         }
     }
 
-    /// <summary>
-    /// Drops the kernel's 1001 for a Restart decision (9101 says it, with the attempt) and gives the kernel's
-    /// events about a tail its namespace, pod and container.
-    /// </summary>
+    /// <summary>Gives the supervision events about a tail its namespace, pod and container.</summary>
     private sealed class KernelLogger(ILogger inner, ActorLifecycleLog log) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
@@ -168,11 +178,6 @@ public sealed partial class ActorLifecycleLog : IDisposable
             object? path = null;
             foreach (var (key, value) in values)
             {
-                if (eventId.Id == KernelChildFailedEventId && key == "Directive" && value is Directive.Restart)
-                {
-                    return;
-                }
-
                 if (key == "ActorPath")
                 {
                     path = value;

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using ActorLoki.Actors;
+using Akka.Actor;
 
 namespace ActorLoki.Benchmarks.Actors;
 
 /// <summary>
-/// Message throughput of the actor kernel: one-to-one ping-pong and many-to-one fan-in, as wall-clock
+/// Message throughput of Akka.NET as ActorLoki configures it: one-to-one ping-pong and many-to-one fan-in, as wall-clock
 /// messages/second and messages per CPU-second, on all cores and (in a child process pinned with taskset
 /// and DOTNET_PROCESSOR_COUNT=1) on one core. Also the raw cost of the mailbox queue against a channel.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class ActorsBenchmark : IBenchmark
 
     public string Name => "actors";
 
-    public string Description => "actor kernel: ping-pong and fan-in messages/s, all cores and one core";
+    public string Description => "Akka.NET actors: ping-pong and fan-in messages/s, all cores and one core";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -94,7 +94,8 @@ public sealed class ActorsBenchmark : IBenchmark
 
     private static async Task<Row> PingPong(int messages, int inFlight, CancellationToken cancellationToken)
     {
-        await using var system = ActorSystem.Create("pingpong");
+        var system = ActorSystem.Create("pingpong");
+        await using var terminating = new Terminating(system);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var exchanges = messages / 2;
         var pong = system.ActorOf(Props.Create(() => new Pong()), "pong");
@@ -112,7 +113,8 @@ public sealed class ActorsBenchmark : IBenchmark
 
     private static async Task<Row> FanIn(int producers, int perProducer, CancellationToken cancellationToken)
     {
-        await using var system = ActorSystem.Create("fanin");
+        var system = ActorSystem.Create("fanin");
+        await using var terminating = new Terminating(system);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sink = system.ActorOf(Props.Create(() => new Sink(producers * perProducer, done)), "sink");
         var senders = Enumerable.Range(0, producers)
@@ -263,5 +265,11 @@ public sealed class ActorsBenchmark : IBenchmark
                 done.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Terminates an actor system at the end of a scope (Akka's ActorSystem is disposable only synchronously).</summary>
+    private sealed class Terminating(ActorSystem system) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await system.Terminate();
     }
 }

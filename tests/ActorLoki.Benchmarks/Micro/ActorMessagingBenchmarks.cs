@@ -1,9 +1,9 @@
-using ActorLoki.Actors;
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
 
 namespace ActorLoki.Benchmarks.Micro;
 
-/// <summary>The kernel's cost per message: a ping-pong pair (one message in flight) and a burst told to one actor; per message.</summary>
+/// <summary>Akka.NET's cost per message: a ping-pong pair (one message in flight) and a burst told to one actor; per message.</summary>
 [MemoryDiagnoser]
 public class ActorMessagingBenchmarks // not sealed: BenchmarkDotNet derives from it
 {
@@ -25,7 +25,7 @@ public class ActorMessagingBenchmarks // not sealed: BenchmarkDotNet derives fro
     }
 
     [GlobalCleanup]
-    public async Task Cleanup() => await _system.DisposeAsync();
+    public async Task Cleanup() => await _system.Terminate();
 
     [Benchmark(Description = "ping-pong, one in flight, per message", OperationsPerInvoke = Messages)]
     public async Task PingPong()

@@ -1,4 +1,4 @@
-using ActorLoki.Actors;
+using Akka.Actor;
 using ActorLoki.Simulator;
 using ActorLoki.Simulator.Kubernetes;
 using ActorLoki.Simulator.Loki;

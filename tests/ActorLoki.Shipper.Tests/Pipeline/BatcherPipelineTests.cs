@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using ActorLoki.Actors;
+using Akka.Actor;
+using Akka.TestKit;
 using ActorLoki.Loki;
 using ActorLoki.Shipper.Pipeline;
 using ActorLoki.Shipper.Positions;
@@ -14,25 +15,14 @@ namespace ActorLoki.Shipper.Tests.Pipeline;
 /// The batcher and the pusher under its back-off supervisor, pushing to the Loki-compatible receiver over
 /// 127.0.0.1. Probes stand in for the tails (they append chunks and collect credit) and the positions keeper.
 /// </summary>
-public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
+public sealed class BatcherPipelineTests() : LokiTestKit
 {
     private static readonly long T0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L;
     private readonly ShipperMetrics _metrics = new();
-    private LokiReceiver _loki = null!;
-    private LokiClient _client = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _loki = await LokiReceiver.StartAsync();
-        _client = new LokiClient(new LokiClientOptions { Url = _loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
-    }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        _client.Dispose();
-        await _loki.DisposeAsync();
         _metrics.Dispose();
     }
 
@@ -43,7 +33,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     {
         var positions = CreateTestProbe("positions");
         var batcher = Sys.ActorOf(Batcher.Props(options, positions.Ref, _metrics), "batcher");
-        Sys.ActorOf(LokiPusher.SupervisedProps(_client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1), "push");
+        Sys.ActorOf(LokiPusher.SupervisedProps(Client, batcher, minBackoff ?? TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), 0.1, TimeSpan.FromSeconds(1)), "push");
         return (batcher, positions);
     }
 
@@ -72,7 +62,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     private static List<int> Sequences(ReceivedStream stream) =>
         [.. stream.Entries.Select(e => int.Parse(e.Line.Split("seq=")[1][..6], CultureInfo.InvariantCulture))];
 
-    private ReceivedStream Received(string pod) => _loki.Streams().Single(s => s.LabelValues["pod"] == pod);
+    private ReceivedStream Received(string pod) => Loki.Streams().Single(s => s.LabelValues["pod"] == pod);
 
     [Fact]
     public async Task Lines_reach_Loki_in_order_per_stream_with_their_timestamps_and_positions_follow_the_acknowledgement()
@@ -89,7 +79,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
             batcher.Tell(Chunk(b, i * 20, 20), TestActor);
         }
 
-        await _loki.WaitForEntriesAsync(700).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(700).WaitAsync(TimeSpan.FromSeconds(20));
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
         Sequences(Received("b")).Should().Equal(Enumerable.Range(0, 200));
         Received("a").Entries[0].TimestampUnixNanos.Should().Be(T0, "the kubelet's timestamp is the Loki timestamp");
@@ -97,7 +87,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var last = new Dictionary<StreamKey, StreamPosition>();
         await AwaitAssertAsync(async () =>
         {
-            var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(2));
+            var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(2));
             foreach (var p in acked.Positions)
             {
                 last[p.Key] = p.Position;
@@ -107,7 +97,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
             last.GetValueOrDefault(b.Key).Skip.Should().Be(200);
         });
 
-        var credits = await Probe.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        var credits = await ReceiveWhileAsync<Batcher.Credit>(_ => true, idle: TimeSpan.FromMilliseconds(500)).ToListAsync();
         var spent = Enumerable.Range(0, 10).Sum(i => Chunk(a, i * 50, 50).MemoryBytes + Chunk(b, i * 20, 20).MemoryBytes);
         (initial.Bytes + credits.Sum(c => c.Bytes) - spent).Should().Be(Options().CreditWindow, "under budget, a reading tail is topped up to its window after every chunk");
     }
@@ -115,16 +105,16 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     [Fact]
     public async Task A_position_never_moves_before_Loki_accepted_the_lines()
     {
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options());
 
         batcher.Tell(Chunk(Stream("a"), 0, 10), TestActor);
 
-        await _loki.WaitForRequestsAsync(3).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForRequestsAsync(3).WaitAsync(TimeSpan.FromSeconds(20));
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
 
-        _loki.Faults.Clear();
-        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        Loki.Faults.Clear();
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(10));
         acked.Positions.Single().Position.Skip.Should().Be(10);
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 10));
     }
@@ -134,7 +124,7 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     [InlineData(429)]
     public async Task Retryable_answers_are_retried_until_every_line_is_stored_once(int status)
     {
-        _loki.Faults.Next(4, LokiFault.Status(status, retryAfter: status == 429 ? "0" : null));
+        Loki.Faults.Next(4, LokiFault.Status(status, retryAfter: status == 429 ? "0" : null));
         var (batcher, _) = StartPipeline(Options(maxBytes: 2_000));
         var a = Stream("a");
 
@@ -143,10 +133,10 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
             batcher.Tell(Chunk(a, i * 25, 25), TestActor);
         }
 
-        await _loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForEntriesAsync(500).WaitAsync(TimeSpan.FromSeconds(20));
         Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 500));
-        _loki.Statistics.DuplicatesDropped.Should().Be(0, "an acknowledged request is not sent again");
-        _loki.Statistics.RequestsByStatus[status].Should().Be(4);
+        Loki.Statistics.DuplicatesDropped.Should().Be(0, "an acknowledged request is not sent again");
+        Loki.Statistics.RequestsByStatus[status].Should().Be(4);
     }
 
     [Fact]
@@ -154,25 +144,25 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     {
         var chunk = Chunk(Stream("a"), 0, 300);
         var budget = chunk.MemoryBytes * 3;
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, _) = StartPipeline(Options(budget: budget));
         var tail = CreateTestProbe("tail");
         var other = CreateTestProbe("other");
 
-        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        tail.Send(batcher, Batcher.RegisterTail.Instance);
         var granted = (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         granted.Should().BeLessThanOrEqualTo(budget / 2, "one tail holds at most half the budget");
-        other.Tell(batcher, Batcher.RegisterTail.Instance);
+        other.Send(batcher, Batcher.RegisterTail.Instance);
         var otherHolds = (await other.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         (granted + otherHolds).Should().BeLessThanOrEqualTo(budget);
 
         // The tail reads on (a probe does not wait for credit): Loki refuses, the budget is spent.
         for (var i = 0; i < 5; i++)
         {
-            tail.Tell(batcher, Chunk(Stream("a"), i * 300, 300));
+            tail.Send(batcher, Chunk(Stream("a"), i * 300, 300));
         }
 
-        var topUps = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, TimeSpan.FromMilliseconds(500));
+        var topUps = await tail.ReceiveWhileAsync<Batcher.Credit>(_ => true, idle: TimeSpan.FromMilliseconds(500)).ToListAsync();
         batcher.Tell(Batcher.GetStatus.Instance, TestActor);
         var status = await ExpectMsgAsync<Batcher.BatcherStatus>();
         status.BufferedBytes.Should().Be(chunk.MemoryBytes * 5);
@@ -181,9 +171,9 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         status.TailsWaitingForCredit.Should().Be(1);
         await tail.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
-        _loki.Faults.Clear();
-        await tail.ExpectMsgAsync<Batcher.Credit>(timeout: TimeSpan.FromSeconds(10));
-        await _loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
+        Loki.Faults.Clear();
+        await tail.ExpectMsgAsync<Batcher.Credit>(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(1500).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -194,18 +184,18 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         var budget = 256L * 1024;
         var (batcher, _) = StartPipeline(Options(budget: budget));
         var busy = CreateTestProbe("busy");
-        busy.Tell(batcher, Batcher.RegisterTail.Instance);
+        busy.Send(batcher, Batcher.RegisterTail.Instance);
         var held = (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes;
         var chunk = Chunk(Stream("busy"), 0, 10);
-        busy.Tell(batcher, chunk);
+        busy.Send(batcher, chunk);
         held += (await busy.ExpectMsgAsync<Batcher.Credit>()).Bytes - chunk.MemoryBytes;
         held.Should().Be(budget / 2, "alone, a tail may hold half the budget");
-        await _loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
 
         var newcomers = Enumerable.Range(0, 12).Select(i => CreateTestProbe($"new{i}")).ToList();
         foreach (var tail in newcomers)
         {
-            tail.Tell(batcher, Batcher.RegisterTail.Instance);
+            tail.Send(batcher, Batcher.RegisterTail.Instance);
         }
 
         var reclaim = await busy.ExpectMsgAsync<Batcher.ReturnCredit>();
@@ -231,15 +221,15 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     public async Task Drop_oldest_drops_the_lines_waiting_longest_and_counts_them()
     {
         var first = Chunk(Stream("old"), 0, 100);
-        _loki.Faults.Always(LokiFault.Status(503));
+        Loki.Faults.Always(LokiFault.Status(503));
         var (batcher, positions) = StartPipeline(Options(maxWaitMs: 60_000, budget: (first.MemoryBytes * 2) + 10, whenFull: BufferFullPolicy.DropOldest));
         var tail = CreateTestProbe("tail");
-        tail.Tell(batcher, Batcher.RegisterTail.Instance);
+        tail.Send(batcher, Batcher.RegisterTail.Instance);
         await tail.ExpectMsgAsync<Batcher.Credit>();
 
-        tail.Tell(batcher, first);
-        tail.Tell(batcher, Chunk(Stream("b"), 0, 100));
-        tail.Tell(batcher, Chunk(Stream("c"), 0, 100));
+        tail.Send(batcher, first);
+        tail.Send(batcher, Chunk(Stream("b"), 0, 100));
+        tail.Send(batcher, Chunk(Stream("c"), 0, 100));
 
         (await tail.ExpectMsgAsync<Batcher.Credit>()).Bytes.Should().BeGreaterThan(0, "with drop-oldest the oldest lines make room: no tail waits");
         var dropped = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>();
@@ -249,15 +239,15 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
     [Fact]
     public async Task Past_max_retries_a_batch_is_dropped_counted_and_the_pipeline_goes_on()
     {
-        _loki.Faults.Next(3, LokiFault.Status(500));
+        Loki.Faults.Next(3, LokiFault.Status(500));
         var (batcher, _) = StartPipeline(Options(maxRetries: 1));
 
         batcher.Tell(Chunk(Stream("lost"), 0, 5), TestActor);
-        await _loki.WaitForRequestsAsync(2).WaitAsync(TimeSpan.FromSeconds(20));
+        await Loki.WaitForRequestsAsync(2).WaitAsync(TimeSpan.FromSeconds(20));
         batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
 
-        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
-        _loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
+        await Loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        Loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal("kept");
     }
 
     [Fact]
@@ -270,24 +260,24 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         batcher.Tell(Chunk(before, 0, 10), TestActor);   // waits for max-wait (a minute) under the old labels
         batcher.Tell(Chunk(after, 10, 200), TestActor);  // over max-bytes under the new labels: pushed at once
 
-        await _loki.WaitForEntriesAsync(200).WaitAsync(TimeSpan.FromSeconds(10));
+        await Loki.WaitForEntriesAsync(200).WaitAsync(TimeSpan.FromSeconds(10));
         await positions.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         batcher.Tell(Batcher.Drain.Instance, TestActor);
-        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(timeout: TimeSpan.FromSeconds(10));
+        var acked = await positions.ExpectMsgAsync<PositionsKeeper.Acknowledged>(TimeSpan.FromSeconds(10));
         acked.Positions.Single().Position.Skip.Should().Be(210, "the position moves once the older lines are in Loki too");
     }
 
     [Fact]
     public async Task Configuration_errors_never_use_up_max_retries()
     {
-        _loki.Faults.Next(4, LokiFault.Status(401));
+        Loki.Faults.Next(4, LokiFault.Status(401));
         var (batcher, _) = StartPipeline(Options(maxRetries: 1));
 
         batcher.Tell(Chunk(Stream("kept"), 0, 5), TestActor);
 
-        await _loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
-        _loki.Statistics.RequestsByStatus[401].Should().Be(4);
+        await Loki.WaitForEntriesAsync(5).WaitAsync(TimeSpan.FromSeconds(20));
+        Loki.Statistics.RequestsByStatus[401].Should().Be(4);
     }
 
     [Fact]
@@ -300,6 +290,6 @@ public sealed class BatcherPipelineTests() : TestKit, IAsyncLifetime
         batcher.Tell(Batcher.Drain.Instance, TestActor);
 
         await FishForMessageAsync<Batcher.Drained>(_ => true, TimeSpan.FromSeconds(10));
-        _loki.Statistics.EntriesAccepted.Should().Be(60);
+        Loki.Statistics.EntriesAccepted.Should().Be(60);
     }
 }

@@ -1,4 +1,4 @@
-using ActorLoki.Actors;
+using Akka.Actor;
 using ActorLoki.Loki;
 using ActorLoki.Shipper.Pipeline;
 using ActorLoki.Simulator.Loki;
@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Shipper.Tests.Pipeline;
 
-public sealed class LokiPusherTests() : TestKit(configure: settings => settings with { LoggerFactory = Logs })
+public sealed class LokiPusherTests() : ShipperTestKit(loggers: Logs)
 {
     private static readonly CapturingLoggerFactory Logs = new();
 
@@ -20,7 +20,7 @@ public sealed class LokiPusherTests() : TestKit(configure: settings => settings 
         var client = new LokiClient(new LokiClientOptions { Url = loki.PushUrl, Timeout = TimeSpan.FromSeconds(5) });
         client.Dispose(); // every push now throws ObjectDisposedException
         var batcher = CreateTestProbe("batcher");
-        Sys.ActorOf(LokiPusher.SupervisedProps(client, batcher.Ref, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100), 0.1), "push");
+        Sys.ActorOf(LokiPusher.SupervisedProps(client, batcher.Ref, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100), 0.1, TimeSpan.FromSeconds(1)), "push");
         var stream = new PushStream(new LabelSetBuilder(LabelLimits.Default).Set("app", "a").Build());
         stream.Add(1, "line"u8.ToArray());
         var batch = new PushBatch(7, [stream]);
@@ -28,7 +28,7 @@ public sealed class LokiPusherTests() : TestKit(configure: settings => settings 
         await batcher.ExpectMsgAsync<Batcher.RequestWork>();
         batcher.Reply(new Batcher.PushWork(batch, PushCursor.Start, 1));
 
-        await batcher.ExpectMsgAsync<Batcher.RequestWork>(timeout: TimeSpan.FromSeconds(5)); // restarted, asks for the batch again
+        await batcher.ExpectMsgAsync<Batcher.RequestWork>(TimeSpan.FromSeconds(5)); // restarted, asks for the batch again
         var error = Logs.Entries.Should().ContainSingle(e => e.Id.Id == 4101).Which;
         error.Level.Should().Be(LogLevel.Error);
         error.Exception.Should().BeOfType<ObjectDisposedException>();

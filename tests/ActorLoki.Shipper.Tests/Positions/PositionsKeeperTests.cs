@@ -1,11 +1,13 @@
-using ActorLoki.Actors;
+using Akka.Actor;
 using ActorLoki.Shipper.Positions;
 using ActorLoki.Testing;
 
 namespace ActorLoki.Shipper.Tests.Positions;
 
-public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
+public sealed class PositionsKeeperTests() : ShipperTestKit(virtualTime: true, loggers: Logs)
 {
+    private const int LoadFailedEventId = 3002;
+    private static readonly CapturingLoggerFactory Logs = new();
     private static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Retention = TimeSpan.FromHours(1);
     private readonly ShipperMetrics _metrics = new();
@@ -46,12 +48,12 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
         (await GetAsync(keeper, acked.Key)).Should().Be(acked);
         store.Saves.Should().Be(0);
 
-        Time.Advance(SaveInterval);
+        Scheduler.Advance(SaveInterval);
 
         await AwaitAssertAsync(() => store.Saves.Should().Be(1));
         (await store.LoadAsync(CancellationToken.None)).Should().Equal(acked);
 
-        Time.Advance(SaveInterval);
+        Scheduler.Advance(SaveInterval);
         keeper.Tell(PositionsKeeper.Flush.Instance, TestActor);
         (await ExpectMsgAsync<PositionsKeeper.Flushed>()).Saved.Should().BeTrue();
         store.Saves.Should().Be(1, "nothing changed since the last save");
@@ -94,11 +96,11 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
 
         keeper.Tell(new PositionsKeeper.PodsListed("dev1", ["kept"]));
         await GetAsync(keeper, new StreamKey("gone", "app", 0)); // handled in order: the list is taken in at `now`
-        Time.Advance(Retention - SaveInterval);
+        Scheduler.Advance(Retention - SaveInterval);
         await GetAsync(keeper, new StreamKey("gone", "app", 0));
         (await store.LoadAsync(CancellationToken.None)).Should().HaveCount(3);
 
-        Time.Advance(SaveInterval * 2);
+        Scheduler.Advance(SaveInterval * 2);
 
         await AwaitAssertAsync(async () =>
             (await store.LoadAsync(CancellationToken.None)).Select(p => p.Key.PodUid).Should().BeEquivalentTo(["kept", "other-ns"]));
@@ -129,7 +131,7 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
         keeper.Tell(new PositionsKeeper.PodsGone(["back"], now));
         keeper.Tell(new PositionsKeeper.PodsListed("dev1", ["back"]));
         await GetAsync(keeper, new StreamKey("back", "app", 0));
-        Time.Advance(Retention + SaveInterval);
+        Scheduler.Advance(Retention + SaveInterval);
 
         await AwaitAssertAsync(async () => (await store.LoadAsync(CancellationToken.None)).Single().PodGoneAt.Should().BeNull());
     }
@@ -145,12 +147,18 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
         await AwaitAssertAsync(() => store.Loads.Should().Be(1));
 
-        // Each failure arms a retry timer: 1 s, then 2 s.
-        await AwaitAssertAsync(() => Time.NextDue.Should().Be(Time.GetUtcNow() + TimeSpan.FromSeconds(1)));
-        Time.Advance(TimeSpan.FromSeconds(1));
+        // Each failure arms a retry timer (logged as it is armed): 1 s, then 2 s, never sooner.
+        await AwaitAssertAsync(() => Logs.Entries.Count(e => e.Id.Id == LoadFailedEventId).Should().Be(1));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(999));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        store.Loads.Should().Be(1);
+        Scheduler.Advance(TimeSpan.FromMilliseconds(1));
         await AwaitAssertAsync(() => store.Loads.Should().Be(2));
-        await AwaitAssertAsync(() => Time.NextDue.Should().Be(Time.GetUtcNow() + TimeSpan.FromSeconds(2)));
-        Time.Advance(TimeSpan.FromSeconds(2));
+        await AwaitAssertAsync(() => Logs.Entries.Count(e => e.Id.Id == LoadFailedEventId).Should().Be(2));
+        Scheduler.Advance(TimeSpan.FromMilliseconds(1999));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        store.Loads.Should().Be(2);
+        Scheduler.Advance(TimeSpan.FromMilliseconds(1));
 
         (await ExpectMsgAsync<PositionsKeeper.Current>()).Position.Should().NotBeNull();
         store.Loads.Should().Be(3);
@@ -166,7 +174,7 @@ public sealed class PositionsKeeperTests() : TestKit(manualTime: true)
         keeper.Tell(PositionsKeeper.Flush.Instance, TestActor);
         (await ExpectMsgAsync<PositionsKeeper.Flushed>()).Error.Should().BeOfType<IOException>();
 
-        Time.Advance(SaveInterval);
+        Scheduler.Advance(SaveInterval);
         await AwaitAssertAsync(() => store.Saved.Should().HaveCount(1));
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ActorLoki.Actors;
+using Akka.Actor;
 using ActorLoki.Hosting;
 using ActorLoki.Tests.Hosting;
 using ActorLoki.Logging;
