@@ -39,6 +39,13 @@ public sealed record ActorLokiSettings
     public required DemoSettings Demo { get; init; }
 
     public required CheckSettings Check { get; init; }
+
+    /// <summary>
+    /// The <c>akka</c> section of the same effective configuration (user file, environment, command line), resolved
+    /// by ActorLoki's parser and rendered for Akka's (every key and string quoted, nothing left to substitute); empty
+    /// when there is none. May hold secrets: hand it to Akka, never log it.
+    /// </summary>
+    public string AkkaConfig { get; init; } = "";
 }
 
 /// <summary>actorloki.kubernetes.mode</summary>
