@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
+///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--bare] [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
@@ -65,6 +65,7 @@ public sealed class E2eBenchmark : IBenchmark
         Console.WriteLine(options.MemoryLimitMiB > 0
             ? $"memory: a container limit of {options.MemoryLimitMiB} MiB is emulated (the GC heap limit .NET derives from it, 75%: DOTNET_GCHeapHardLimit); --memory-limit 0 for none"
             : "memory: no container limit emulated (the GC sizes its young generation from the CPU cache)");
+        Console.WriteLine($"shipper environment: {(options.ShipperEnvironment.Count == 0 ? "none (the build's runtimeconfig.json only)" : string.Join(' ', options.ShipperEnvironment))}");
         Console.WriteLine();
 
         var results = new List<E2eResult>();

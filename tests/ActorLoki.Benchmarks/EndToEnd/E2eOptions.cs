@@ -43,13 +43,19 @@ internal sealed record E2eOptions
     /// </summary>
     public IReadOnlyList<string> ShipperEnvironment =>
     [
-        .. ImageEnvironment,
+        .. Bare ? Array.Empty<string>() : ImageEnvironment,
         .. MemoryLimitMiB > 0 ? [$"DOTNET_GCHeapHardLimit=0x{MemoryLimitMiB * 1024L * 1024 * 3 / 4:X}"] : Array.Empty<string>(),
         .. Environment,
     ];
 
     /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
     public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCGen0MaxBudget=0x400000", "DOTNET_GCGen1MaxBudget=0x400000"];
+
+    /// <summary>
+    /// <c>--bare</c>: none of the image's variables, as <c>dotnet actorloki.dll run</c> outside the image (with
+    /// <c>--memory-limit 0</c>, no variable at all): what the build itself carries (runtimeconfig.json) is all there is.
+    /// </summary>
+    public bool Bare { get; init; }
 
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCGen0MaxBudget=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
@@ -80,6 +86,7 @@ internal sealed record E2eOptions
                 "--seed" => options with { Seed = (int)Number() },
                 "--set" => Add(options, sets, Value()),
                 "--memory-limit" => options with { MemoryLimitMiB = (int)Number() },
+                "--bare" => options with { Bare = true },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };
