@@ -48,8 +48,11 @@ internal sealed record E2eOptions
         .. Environment,
     ];
 
-    /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
-    public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCGen0MaxBudget=0x400000", "DOTNET_GCGen1MaxBudget=0x400000"];
+    /// <summary>
+    /// The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests): none, since the GC's
+    /// settings travel in actorloki.runtimeconfig.json.
+    /// </summary>
+    public static IReadOnlyList<string> ImageEnvironment { get; } = [];
 
     /// <summary>
     /// <c>--bare</c>: none of the image's variables, as <c>dotnet actorloki.dll run</c> outside the image (with
