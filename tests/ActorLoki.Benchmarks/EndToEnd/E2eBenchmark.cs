@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--bare] [--json FILE]
+///     [--set KEY=VALUE]... [--env NAME=VALUE]... [--bare] [--shipper PATH/actorloki.dll] [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
@@ -38,7 +38,7 @@ public sealed class E2eBenchmark : IBenchmark
             return 2;
         }
 
-        var shipperDll = LocateShipper();
+        var shipperDll = options.ShipperDll ?? LocateShipper();
         if (shipperDll is null)
         {
             await Console.Error.WriteLineAsync("actorloki.dll (Release) not found: dotnet build -c Release src/ActorLoki");

@@ -60,6 +60,9 @@ internal sealed record E2eOptions
     /// </summary>
     public bool Bare { get; init; }
 
+    /// <summary><c>--shipper</c>: another build of actorloki.dll (a published one, ReadyToRun); default the Release build of this tree.</summary>
+    public string? ShipperDll { get; init; }
+
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCGen0MaxBudget=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 
@@ -90,6 +93,7 @@ internal sealed record E2eOptions
                 "--set" => Add(options, sets, Value()),
                 "--memory-limit" => options with { MemoryLimitMiB = (int)Number() },
                 "--bare" => options with { Bare = true },
+                "--shipper" => options with { ShipperDll = Path.GetFullPath(Value()) },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };

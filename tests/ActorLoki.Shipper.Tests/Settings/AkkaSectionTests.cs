@@ -285,6 +285,15 @@ public sealed class AkkaSectionTests : IDisposable
     }
 
     [Fact]
+    public void Print_redacts_a_secret_of_the_akka_section_that_Akka_itself_still_gets()
+    {
+        var result = _files.LoadText("akka.remote.dot-netty.tcp.ssl.certificate.password = hunter2-akka");
+
+        ActorLokiConfiguration.Render(result.Effective!, origins: true).Should().NotContain("hunter2-akka").And.Contain("password = \"<redacted>\"");
+        AkkaFactory.ParseString(result.GetSettingsOrThrow().AkkaConfig).GetString("akka.remote.dot-netty.tcp.ssl.certificate.password").Should().Be("hunter2-akka");
+    }
+
+    [Fact]
     public void Text_that_would_hang_or_crash_Akkas_parser_never_reaches_it()
     {
         // Akka 1.5.75 loops forever on the first and overflows the stack on the second; ActorLoki's parser reports them.
