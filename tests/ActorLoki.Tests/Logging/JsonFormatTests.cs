@@ -19,23 +19,33 @@ public sealed partial class JsonFormatTests
         CommandLine = [new("logging.format", "json"), new("logging.level", "Debug")],
     }).GetSettingsOrThrow().Logging;
 
-    [Fact]
-    public void An_event_is_one_flat_line_with_time_level_message_template_event_id_properties_scopes_and_exception()
+    /// <summary>What one test writes through ActorLoki's JSON logging: the text, and the single line it must be.</summary>
+    private static (string Text, JsonElement Line) WriteOne(Action<ILoggerFactory, Serilog.Core.Logger> write)
     {
         using var output = new LogCollector();
         var (factory, serilog) = ActorLokiLogging.Create(Json, output, outputIsTerminal: false);
         using (factory)
         using (serilog)
         {
+            write(factory, serilog);
+        }
+
+        return (output.Text, output.Events.Single());
+    }
+
+    [Fact]
+    public void An_event_is_one_flat_line_with_time_level_message_template_event_id_properties_scopes_and_exception()
+    {
+        var (text, line) = WriteOne(static (factory, _) =>
+        {
             var logger = factory.CreateLogger("ActorLoki.Shipper.Tailing.ContainerTail");
             using (logger.BeginScope(new Dictionary<string, object?> { ["ActorPath"] = "/user/guardian/ns-shop/web-0.app" }))
             {
                 StreamFailed(logger, "shop", "web-0", "app", 3, new IOException("connection reset"));
             }
-        }
+        });
 
-        output.Text.Should().EndWith("}\n").And.Subject.Count(static c => c == '\n').Should().Be(1, "the exception's lines are escaped inside the one line");
-        var line = output.Events.Single();
+        text.Should().EndWith("}\n").And.Subject.Count(static c => c == '\n').Should().Be(1, "the exception's lines are escaped inside the one line");
         line.EnumerateObject().Select(static p => p.Name).Take(5).Should().Equal("Timestamp", "Level", "Message", "MessageTemplate", "EventId");
         line.GetProperty("Timestamp").GetString().Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$");
         line.GetProperty("Level").GetString().Should().Be("Warning");
@@ -54,16 +64,12 @@ public sealed partial class JsonFormatTests
     [Fact]
     public void A_source_generated_method_with_many_parameters_keeps_the_templates_property_names()
     {
-        using var output = new LogCollector();
-        var (factory, serilog) = ActorLokiLogging.Create(Json, output, outputIsTerminal: false);
-        using (factory)
-        using (serilog)
+        var (_, line) = WriteOne(static (factory, _) =>
         {
             var logger = factory.CreateLogger("Test");
             Many(logger, "shop", "web-0", "app", 1, 2, 3, 4);
-        }
+        });
 
-        var line = output.Events.Single();
         line.GetProperty("Message").GetString().Should().Be("shop/web-0/app 1 2 3 4");
         line.GetProperty("Namespace").GetString().Should().Be("shop");
         line.TryGetProperty("namespace", out _).Should().BeFalse();
@@ -72,16 +78,12 @@ public sealed partial class JsonFormatTests
     [Fact]
     public void A_property_named_like_a_fixed_field_keeps_its_value_under_a_leading_underscore()
     {
-        using var output = new LogCollector();
-        var (factory, serilog) = ActorLokiLogging.Create(Json, output, outputIsTerminal: false);
-        using (factory)
-        using (serilog)
+        var (_, line) = WriteOne(static (factory, _) =>
         {
             var logger = factory.CreateLogger("Test");
             Denied(logger, "pods \"web-0\" is forbidden", "high");
-        }
+        });
 
-        var line = output.Events.Single();
         line.GetProperty("Message").GetString().Should().Be("Not allowed: pods \"web-0\" is forbidden (high)");
         line.GetProperty("_Message").GetString().Should().Be("pods \"web-0\" is forbidden");
         line.GetProperty("Level").GetString().Should().Be("Error");
@@ -91,15 +93,8 @@ public sealed partial class JsonFormatTests
     [Fact]
     public void An_event_without_an_id_or_exception_has_neither_field()
     {
-        using var output = new LogCollector();
-        var (factory, serilog) = ActorLokiLogging.Create(Json, output, outputIsTerminal: false);
-        using (factory)
-        using (serilog)
-        {
-            serilog.Information("Plain {Value}", "text");
-        }
+        var (_, line) = WriteOne(static (_, serilog) => serilog.Information("Plain {Value}", "text"));
 
-        var line = output.Events.Single();
         line.GetProperty("Message").GetString().Should().Be("Plain text");
         line.TryGetProperty("EventId", out _).Should().BeFalse();
         line.TryGetProperty("Exception", out _).Should().BeFalse();
@@ -109,10 +104,7 @@ public sealed partial class JsonFormatTests
     public void The_shippers_logger_becomes_the_global_one_that_Akka_logs_through_and_the_previous_one_comes_back()
     {
         var before = Log.Logger;
-        using var output = new LogCollector();
-        var (factory, serilog) = ActorLokiLogging.Create(Json, output, outputIsTerminal: false);
-        using (factory)
-        using (serilog)
+        var (_, line) = WriteOne((_, serilog) =>
         {
             using (ActorLokiLogging.UseAsGlobal(serilog))
             {
@@ -121,9 +113,8 @@ public sealed partial class JsonFormatTests
             }
 
             Log.Logger.Should().BeSameAs(before);
-        }
+        });
 
-        var line = output.Events.Single();
         line.GetProperty("ActorPath").GetString().Should().Be("akka://actorloki/user/guardian");
         line.GetProperty("Message").GetString().Should().Be("Dead letter from akka://actorloki/deadLetters");
     }
