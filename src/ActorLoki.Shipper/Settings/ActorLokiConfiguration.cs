@@ -67,6 +67,7 @@ public static class ActorLokiConfiguration
         }
 
         UnknownKeys.Report(effective, schema, akka, problems);
+        AkkaSection.Report(effective, problems);
 
         // Bound even when an override was already wrong, so every bad value is reported at once.
         var settings = SettingsBinder.Bind(effective, problems);

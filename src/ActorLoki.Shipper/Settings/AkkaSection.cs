@@ -28,6 +28,50 @@ internal static class AkkaSection
     }
 
     /// <summary>
+    /// Warns about strings Akka's reader takes for something else: it trims the whitespace around every string and reads
+    /// the string <c>"null"</c> as null. The text is handed over exactly; only Akka's reading differs.
+    /// </summary>
+    public static void Report(HoconObject effective, List<ConfigurationProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(effective);
+        if (effective.TryGetField(AkkaReference.Root, out var section))
+        {
+            Walk(section, AkkaReference.Root, problems);
+        }
+    }
+
+    private static void Walk(HoconValue value, string path, List<ConfigurationProblem> problems)
+    {
+        switch (value)
+        {
+            case HoconObject obj:
+                foreach (var (key, child) in obj.Fields)
+                {
+                    Walk(child, path + "." + HoconPath.RenderKey(key, first: false), problems);
+                }
+
+                break;
+            case HoconArray array:
+                for (var i = 0; i < array.Items.Count; i++)
+                {
+                    Walk(array.Items[i], FormattableString.Invariant($"{path}[{i}]"), problems);
+                }
+
+                break;
+            case HoconScalar { Type: HoconValueType.String } scalar when scalar.Text != scalar.Text.Trim() || scalar.Text == "null":
+                string Shown(string text) => HoconRenderer.Quote(SecretKeys.Display([path[(path.LastIndexOf('.') + 1)..]], text));
+                problems.Add(new ConfigurationProblem(
+                    ProblemSeverity.Warning,
+                    path,
+                    scalar.Origin,
+                    scalar.Text == "null"
+                        ? $"{path} = \"null\": Akka reads this string as null"
+                        : $"{path} = {Shown(scalar.Text)}: Akka trims the whitespace around a string and reads {Shown(scalar.Text.Trim())}"));
+                break;
+        }
+    }
+
+    /// <summary>
     /// A duration or size Akka reads at this path, written in Akka's units when ActorLoki's reading of it is one:
     /// ActorLoki accepts <c>1.5MiB</c> where Akka wants a whole number before the unit, so sizes go as bytes.
     /// </summary>

@@ -294,6 +294,19 @@ public sealed class AkkaSectionTests : IDisposable
     }
 
     [Fact]
+    public void A_string_Akka_would_read_differently_is_a_warning()
+    {
+        var path = _files.Write("application.conf", "akka.loglevel = \" DEBUG \"\nakka.home = \"null\"\n");
+
+        var result = ConfigurationFixture.Load(path);
+
+        result.IsValid.Should().BeTrue();
+        result.Warnings.Select(static w => w.ToString()).Should().Equal(
+            $"{path}:1:17: akka.loglevel = \" DEBUG \": Akka trims the whitespace around a string and reads \"DEBUG\"",
+            $"{path}:2:13: akka.home = \"null\": Akka reads this string as null");
+    }
+
+    [Fact]
     public void Text_that_would_hang_or_crash_Akkas_parser_never_reaches_it()
     {
         // Akka 1.5.75 loops forever on the first and overflows the stack on the second; ActorLoki's parser reports them.
