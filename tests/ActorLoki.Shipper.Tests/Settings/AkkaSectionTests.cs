@@ -37,6 +37,15 @@ public sealed class AkkaSectionTests : IDisposable
     /// </summary>
     private static string Raw(AkkaValue? value) => string.Concat(value!.Values.Select(static v => v.GetString()));
 
+    /// <summary>The warnings for a file that must still be valid, and the file's path (warnings name it).</summary>
+    private (string Path, IReadOnlyList<string> Warnings) WarningsOf(string text)
+    {
+        var path = _files.Write("application.conf", text);
+        var result = ConfigurationFixture.Load(path);
+        result.IsValid.Should().BeTrue();
+        return (path, [.. result.Warnings.Select(static w => w.ToString())]);
+    }
+
     [Fact]
     public void One_file_tunes_ActorLoki_and_Akka()
     {
@@ -198,7 +207,7 @@ public sealed class AkkaSectionTests : IDisposable
     [Fact]
     public void An_unknown_akka_key_is_a_warning_with_file_line_column_of_its_value_and_the_closest_Akka_key()
     {
-        var path = _files.Write("application.conf", """
+        var (path, warnings) = WarningsOf("""
             akka {
               loglevel = DEBUG
               logleve = INFO
@@ -206,10 +215,7 @@ public sealed class AkkaSectionTests : IDisposable
             }
             """);
 
-        var result = ConfigurationFixture.Load(path);
-
-        result.IsValid.Should().BeTrue();
-        result.Warnings.Select(static w => w.ToString()).Should().Equal(
+        warnings.Should().Equal(
             $"{path}:3:13: unknown key akka.logleve is ignored; did you mean akka.loglevel?",
             $"{path}:4:40: unknown key akka.actor.default-dispatcher.througput is ignored; did you mean akka.actor.default-dispatcher.throughput?");
     }
@@ -296,12 +302,9 @@ public sealed class AkkaSectionTests : IDisposable
     [Fact]
     public void A_string_Akka_would_read_differently_is_a_warning()
     {
-        var path = _files.Write("application.conf", "akka.loglevel = \" DEBUG \"\nakka.home = \"null\"\n");
+        var (path, warnings) = WarningsOf("akka.loglevel = \" DEBUG \"\nakka.home = \"null\"\n");
 
-        var result = ConfigurationFixture.Load(path);
-
-        result.IsValid.Should().BeTrue();
-        result.Warnings.Select(static w => w.ToString()).Should().Equal(
+        warnings.Should().Equal(
             $"{path}:1:17: akka.loglevel = \" DEBUG \": Akka trims the whitespace around a string and reads \"DEBUG\"",
             $"{path}:2:13: akka.home = \"null\": Akka reads this string as null");
     }
