@@ -35,13 +35,8 @@ COPY --from=build /app .
 # The runtime's diagnostics IPC socket would be created in /tmp; nothing attaches to it in production, and the
 # root filesystem may be read-only.
 ENV DOTNET_EnableDiagnostics=0
-# Cap the GC's gen0 and gen1 budgets at 4 MiB each (hexadecimal values; the names are case-sensitive, and
-# runtimeconfig.json cannot set the gen1 one). Left alone, .NET sizes gen0 from the CPU cache (~100 MiB on the
-# benchmark host) and lets gen1 grow to tens of MiB between collections: resident memory holding garbage. At 1,000
-# followed containers the two take the shipper from 80-114 to 54-56 KiB per container and from 166-213 to 147-151
-# MiB at peak, for ~10% more CPU when reading a backlog at full speed (docs/performance.md).
-ENV DOTNET_GCGen0MaxBudget=0x400000
-ENV DOTNET_GCGen1MaxBudget=0x400000
+# The GC's settings travel with the binary (actorloki.runtimeconfig.json: gen0 budget capped at 2 MiB), so the image
+# sets none: the shipper has the same memory figures here and run as `dotnet actorloki.dll run` (docs/runtime-notes.md).
 
 # The `app` user of the .NET images, by number so that Kubernetes can verify runAsNonRoot.
 USER 1654

@@ -18,6 +18,15 @@ public sealed record HoconRenderOptions
 
     public int IndentSize { get; init; } = 2;
 
+    /// <summary>
+    /// Quote every key and every string, and write nothing a weaker HOCON reader could take for a substitution,
+    /// an include or a concatenation (Akka's parser reads this text safely). Numbers, booleans and null stay bare.
+    /// </summary>
+    public bool QuoteAll { get; init; }
+
+    /// <summary>Given a string scalar's path and text, the text to write instead (not a secret: see <see cref="Redact"/>), or null.</summary>
+    public Func<IReadOnlyList<string>, string, string?>? Rewrite { get; init; }
+
     /// <summary>Prefix of every path given to <see cref="Redact"/> (where the rendered object sits).</summary>
     public IReadOnlyList<string> PathPrefix { get; init; } = [];
 }
@@ -96,7 +105,7 @@ public static partial class HoconRenderer
             var value = obj.Fields[key];
             path.Add(key);
             Indent(text, depth, options);
-            text.Append(HoconPath.RenderKey(key));
+            text.Append(options.QuoteAll ? Quote(key) : HoconPath.RenderKey(key));
             if (value is HoconObject { Count: > 0 } child)
             {
                 text.AppendLine(" {");
@@ -131,9 +140,13 @@ public static partial class HoconRenderer
         switch (value)
         {
             case HoconScalar { Type: HoconValueType.String } scalar:
-                text.Append(PlainString().IsMatch(scalar.Text) && scalar.Text is not ("true" or "false" or "null" or "include")
-                    ? scalar.Text
-                    : Quote(scalar.Text));
+                var written = options.Rewrite?.Invoke(path, scalar.Text) ?? scalar.Text;
+                text.Append(!options.QuoteAll && PlainString().IsMatch(written) && written is not ("true" or "false" or "null" or "include")
+                    ? written
+                    : Quote(written));
+                break;
+            case HoconScalar { Type: HoconValueType.Number } number when options.QuoteAll && !PlainNumber().IsMatch(number.Text):
+                text.Append(Quote(number.Text));
                 break;
             case HoconScalar scalar:
                 text.Append(scalar.Text);
@@ -183,4 +196,8 @@ public static partial class HoconRenderer
     /// <summary>Words that tokenize back to the same single string: a letter-led word, or a number directly followed by a unit.</summary>
     [GeneratedRegex(@"^(?:[A-Za-z][A-Za-z0-9_-]*|[0-9]+(?:\.[0-9]+)?[A-Za-z]+)$", RegexOptions.CultureInvariant)]
     private static partial Regex PlainString();
+
+    /// <summary>A number every HOCON reader takes as one token: optional minus, digits, optional fraction.</summary>
+    [GeneratedRegex(@"^-?[0-9]+(?:\.[0-9]+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainNumber();
 }

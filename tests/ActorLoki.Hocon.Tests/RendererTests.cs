@@ -58,6 +58,20 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void Quoting_everything_quotes_every_key_and_string_and_still_parses_back_to_the_same_tree()
+    {
+        var original = TestHocon.Parse(Source + "\nnumbers = [1e5, -2, 0.5]\n").Root;
+
+        var rendered = HoconRenderer.Render(original, new HoconRenderOptions { QuoteAll = true });
+
+        rendered.Should().Contain("\"a\" = \"1MiB\"").And.Contain("\"list\" = [\"x\", \"y z\", 3]").And.Contain("\"numbers\" = [\"1e5\", -2, 0.5]")
+            .And.Contain("\"include\" = null").And.Contain("\"z\" = 1");
+        rendered.Split('\n').Should().OnlyContain(static line => line.Trim().Length == 0 || "\"}]{".Contains(line.TrimStart()[0]));
+        var reparsed = TestHocon.Parse(rendered).Root;
+        TestHocon.Canonical(Sorted(reparsed)).Should().Be(TestHocon.Canonical(Sorted(original)).Replace("1e5", "\"1e5\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Origins_are_appended_as_comments_and_the_text_still_parses()
     {
         var config = Config.ParseString("a = 1\nb {\n  c = [1, 2]\n}", "reference.conf").Resolve(HoconEnvironment.Empty);

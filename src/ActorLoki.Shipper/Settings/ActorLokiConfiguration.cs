@@ -35,6 +35,7 @@ public static class ActorLokiConfiguration
         ArgumentNullException.ThrowIfNull(sources);
         var problems = new List<ConfigurationProblem>();
         var schema = LazySchema.Value;
+        var akka = AkkaReference.Default.Schema;
         var configFile = sources.ConfigFile
             ?? (sources.Environment.TryGetValue(ConfigFileVariable, out var fromEnvironment) && fromEnvironment.Length > 0 ? fromEnvironment : null);
 
@@ -51,8 +52,8 @@ public static class ActorLokiConfiguration
         }
 
         layers = Overrides.FromLegacyEnvironment(sources.Environment).WithFallback(layers);
-        layers = Overrides.FromEnvironment(sources.Environment, schema, problems).WithFallback(layers);
-        layers = Overrides.FromCommandLine(sources.CommandLine, schema, sources.Environment, problems).WithFallback(layers);
+        layers = Overrides.FromEnvironment(sources.Environment, schema, akka, problems).WithFallback(layers);
+        layers = Overrides.FromCommandLine(sources.CommandLine, schema, akka, sources.Environment, problems).WithFallback(layers);
 
         HoconObject effective;
         try
@@ -65,7 +66,8 @@ public static class ActorLokiConfiguration
             return new ConfigurationLoadResult(configFile, null, null, problems);
         }
 
-        UnknownKeys.Report(effective, schema, problems);
+        UnknownKeys.Report(effective, schema, akka, problems);
+        AkkaSection.Report(effective, problems);
 
         // Bound even when an override was already wrong, so every bad value is reported at once.
         var settings = SettingsBinder.Bind(effective, problems);
@@ -74,14 +76,20 @@ public static class ActorLokiConfiguration
     }
 
     /// <summary>
-    /// The <c>actorloki</c> section of an effective configuration as HOCON that parses back (keys sorted),
-    /// optionally with each value's origin as a trailing comment; secrets and URL passwords are redacted.
+    /// The <c>actorloki</c> and <c>akka</c> sections of an effective configuration as HOCON that parses back (keys
+    /// sorted), optionally with each value's origin as a trailing comment; secrets and URL passwords are redacted.
     /// </summary>
     public static string Render(HoconObject effective, bool origins)
     {
         ArgumentNullException.ThrowIfNull(effective);
         var section = effective.TryGetField(ReferenceSchema.Root, out var value) ? value : HoconObject.Empty(effective.Origin);
-        var root = new HoconObject([new(ReferenceSchema.Root, section)], section.Origin);
+        var fields = new List<KeyValuePair<string, HoconValue>> { new(ReferenceSchema.Root, section) };
+        if (effective.TryGetField(AkkaReference.Root, out var akka) && akka is HoconObject { Count: > 0 })
+        {
+            fields.Add(new(AkkaReference.Root, akka));
+        }
+
+        var root = new HoconObject(fields, section.Origin);
         return HoconRenderer.Render(root, new HoconRenderOptions
         {
             Origins = origins,

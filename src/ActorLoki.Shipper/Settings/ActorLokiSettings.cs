@@ -41,8 +41,9 @@ public sealed record ActorLokiSettings
     public required CheckSettings Check { get; init; }
 
     /// <summary>
-    /// The <c>akka { ... }</c> section of the configuration, resolved and rendered as HOCON Akka reads safely
-    /// (may be empty); layered under ActorLoki's own required Akka settings (ShipperAkkaConfig).
+    /// The <c>akka</c> section of the same effective configuration (user file, environment, command line), resolved
+    /// by ActorLoki's parser and rendered for Akka's (every key and string quoted, nothing left to substitute); empty
+    /// when there is none. May hold secrets: hand it to Akka, never log it.
     /// </summary>
     public string AkkaConfig { get; init; } = "";
 }

@@ -49,8 +49,12 @@ internal static class Overrides
         return layer;
     }
 
-    /// <summary><c>ACTORLOKI__...</c> variables; unknown ones are warned about, with the closest known variable.</summary>
-    public static HoconObject FromEnvironment(IReadOnlyDictionary<string, string> environment, ReferenceSchema schema, List<ConfigurationProblem> problems)
+    /// <summary>
+    /// <c>ACTORLOKI__...</c> variables; unknown ones are warned about, with the closest known variable.
+    /// <c>ACTORLOKI__AKKA__...</c> sets a key of the <c>akka</c> section, known from Akka's reference configuration.
+    /// </summary>
+    public static HoconObject FromEnvironment(
+        IReadOnlyDictionary<string, string> environment, ReferenceSchema schema, ReferenceSchema akka, List<ConfigurationProblem> problems)
     {
         var layer = HoconObject.Empty(new HoconOrigin("environment"));
         foreach (var name in environment.Keys.Order(StringComparer.Ordinal))
@@ -62,12 +66,21 @@ internal static class Overrides
 
             var origin = new HoconOrigin($"environment variable {name}");
             var segments = name[EnvironmentPrefix.Length..].Split("__");
-            var path = new List<string> { ReferenceSchema.Root };
-            path.AddRange(segments.Select(static s => s.ToLowerInvariant().Replace('_', '-')));
-            var found = segments.All(static s => s.Length > 0) ? schema.Find(path) : null;
+            var path = segments.Select(static s => s.ToLowerInvariant().Replace('_', '-')).ToList();
+            var keys = path[0] == akka.RootKey && path.Count > 1 ? akka : schema;
+            if (keys == schema)
+            {
+                path.Insert(0, schema.RootKey);
+            }
+            else
+            {
+                segments = segments[1..];
+            }
+
+            var found = segments.All(static s => s.Length > 0) ? keys.Find(path) : null;
             if (found is not { } setting)
             {
-                var suggestion = KeySuggestions.Closest(string.Join('.', path), schema.KnownPaths);
+                var suggestion = KeySuggestions.Closest(string.Join('.', path), keys.KnownPaths);
                 problems.Add(new ConfigurationProblem(
                     ProblemSeverity.Warning,
                     string.Join('.', path),
@@ -114,10 +127,11 @@ internal static class Overrides
         return layer;
     }
 
-    /// <summary>Command-line overrides, applied in order; a key without the <c>actorloki.</c> prefix gets it.</summary>
+    /// <summary>Command-line overrides, applied in order; a key without the <c>actorloki.</c> (or <c>akka.</c>) prefix gets <c>actorloki.</c>.</summary>
     public static HoconObject FromCommandLine(
         IReadOnlyList<KeyValuePair<string, string>> overrides,
         ReferenceSchema schema,
+        ReferenceSchema akka,
         IReadOnlyDictionary<string, string> environment,
         List<ConfigurationProblem> problems)
     {
@@ -135,12 +149,13 @@ internal static class Overrides
                 continue;
             }
 
-            if (path[0] != ReferenceSchema.Root)
+            var keys = path[0] == akka.RootKey && path.Count > 1 ? akka : schema;
+            if (path[0] != keys.RootKey)
             {
-                path.Insert(0, ReferenceSchema.Root);
+                path.Insert(0, keys.RootKey);
             }
 
-            var kind = schema.Find(path)?.Kind ?? SettingKind.Scalar;
+            var kind = keys.Find(path)?.Kind ?? SettingKind.Scalar;
             var trimmed = text.Trim();
             try
             {
@@ -159,9 +174,13 @@ internal static class Overrides
         return layer;
     }
 
-    /// <summary>The environment-variable name of a key: <c>actorloki.loki.batch.max-bytes</c> → <c>ACTORLOKI__LOKI__BATCH__MAX_BYTES</c>.</summary>
+    /// <summary>
+    /// The environment-variable name of a key: <c>actorloki.loki.batch.max-bytes</c> → <c>ACTORLOKI__LOKI__BATCH__MAX_BYTES</c>,
+    /// <c>akka.loglevel</c> → <c>ACTORLOKI__AKKA__LOGLEVEL</c>.
+    /// </summary>
     public static string ToVariable(string path) =>
-        path.ToUpperInvariant().Replace("-", "_", StringComparison.Ordinal).Replace(".", "__", StringComparison.Ordinal);
+        (path.StartsWith(ReferenceSchema.Root + ".", StringComparison.Ordinal) || path == ReferenceSchema.Root ? "" : EnvironmentPrefix)
+        + path.ToUpperInvariant().Replace("-", "_", StringComparison.Ordinal).Replace(".", "__", StringComparison.Ordinal);
 
     /// <summary>A comma-separated list; blanks around items and empty items are dropped.</summary>
     private static HoconArray List(string text, HoconOrigin origin) =>

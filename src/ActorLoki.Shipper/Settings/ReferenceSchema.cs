@@ -15,22 +15,26 @@ internal enum SettingKind
     Scalar,
 }
 
-/// <summary>The known keys, as reference.conf declares them.</summary>
+/// <summary>The known keys below one root, as reference.conf (or Akka's reference configuration) declares them.</summary>
 internal sealed class ReferenceSchema
 {
     public const string Root = "actorloki";
 
-    public ReferenceSchema(HoconObject reference)
+    public ReferenceSchema(HoconObject reference, string root = Root)
     {
         Reference = reference;
+        RootKey = root;
         var paths = new List<string>();
-        if (reference.TryGetField(Root, out var actorloki) && actorloki is HoconObject section)
+        if (reference.TryGetField(root, out var top) && top is HoconObject section)
         {
-            Collect(section, Root, paths);
+            Collect(section, root, paths);
         }
 
         KnownPaths = paths;
     }
+
+    /// <summary>The top-level key this schema describes: <c>actorloki</c> or <c>akka</c>.</summary>
+    public string RootKey { get; }
 
     /// <summary>The resolved reference.conf.</summary>
     public HoconObject Reference { get; }

@@ -39,6 +39,7 @@ internal sealed partial class SettingsBinder
                 DryRun = Boolean("actorloki.check.dry-run"),
                 Timeout = Duration("actorloki.check.timeout"),
             },
+            AkkaConfig = AkkaSection.Render(_root),
         };
 
         CheckAcrossSections(settings);

@@ -3,26 +3,30 @@ using ActorLoki.Hocon;
 namespace ActorLoki.Shipper.Settings;
 
 /// <summary>
-/// Warns about keys under <c>actorloki</c> that reference.conf does not know, with the closest known key.
-/// Entries of free-form maps (labels.static, loki.headers, logging.levels...) are never unknown.
+/// Warns about keys under <c>actorloki</c> that reference.conf does not know, and about keys under <c>akka</c> that
+/// Akka's reference configuration does not know, each with the closest known key. Entries of free-form maps
+/// (labels.static, loki.headers, logging.levels, akka.actor.deployment...) and dispatchers or mailboxes the user
+/// defines under <c>akka</c> are never unknown.
 /// </summary>
 internal static class UnknownKeys
 {
-    public static void Report(HoconObject effective, ReferenceSchema schema, List<ConfigurationProblem> problems)
+    public static void Report(HoconObject effective, ReferenceSchema schema, ReferenceSchema akka, List<ConfigurationProblem> problems)
     {
         foreach (var (key, value) in effective.Fields)
         {
-            if (key == ReferenceSchema.Root)
+            var section = key == schema.RootKey ? schema : key == akka.RootKey ? akka : null;
+            if (section is not null)
             {
-                if (value is HoconObject actual && schema.Reference.Fields[ReferenceSchema.Root] is HoconObject reference)
+                if (value is HoconObject actual && section.Reference.Fields[section.RootKey] is HoconObject reference)
                 {
-                    Walk(actual, reference, ReferenceSchema.Root, schema, problems);
+                    Walk(actual, reference, section.RootKey, section, problems);
                 }
             }
-            else if (KeySuggestions.Distance(key, ReferenceSchema.Root) <= 2)
+            else if (KeySuggestions.Distance(key, schema.RootKey) <= 2 || KeySuggestions.Distance(key, akka.RootKey) <= 1)
             {
+                var meant = KeySuggestions.Distance(key, schema.RootKey) <= 2 ? schema.RootKey : akka.RootKey;
                 problems.Add(new ConfigurationProblem(
-                    ProblemSeverity.Warning, key, value.Origin, $"unknown key {HoconPath.RenderKey(key)} is ignored; did you mean {ReferenceSchema.Root}?"));
+                    ProblemSeverity.Warning, key, value.Origin, $"unknown key {HoconPath.RenderKey(key)} is ignored; did you mean {meant}?"));
             }
         }
     }
@@ -34,6 +38,11 @@ internal static class UnknownKeys
             var full = path + "." + HoconPath.RenderKey(key, first: false);
             if (!reference.TryGetField(key, out var known))
             {
+                if (schema.RootKey == AkkaReference.Root && AkkaReference.IsDefinition(value))
+                {
+                    continue;
+                }
+
                 var suggestion = KeySuggestions.Closest(full, schema.KnownPaths);
                 problems.Add(new ConfigurationProblem(
                     ProblemSeverity.Warning,

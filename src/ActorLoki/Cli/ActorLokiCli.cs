@@ -33,15 +33,32 @@ public static class ActorLokiCli
         root.Add(CheckCommand.Create(output, error, HoconEnvironment.Process));
         root.Add(ConfigCommand.Create(output, error, HoconEnvironment.Process));
         var version = new Command("version", "Print the version of actorloki.");
-        version.SetAction(_ =>
+        var runtime = new Option<bool>("--runtime") { Description = "Also print the .NET runtime and the GC settings in effect (from actorloki.runtimeconfig.json and DOTNET_ variables)." };
+        version.Add(runtime);
+        version.SetAction(parseResult =>
         {
             output.WriteLine(Version);
+            if (parseResult.GetValue(runtime))
+            {
+                WriteRuntime(output);
+            }
+
             return 0;
         });
         root.Add(version);
         RunCommand.MakeDefault(root, output, error, HoconEnvironment.Process);
 
         return root;
+    }
+
+    /// <summary>The runtime and the GC's configuration as the GC itself reports it, one <c>Name = value</c> per line.</summary>
+    private static void WriteRuntime(TextWriter output)
+    {
+        output.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} processors");
+        foreach (var (name, value) in GC.GetConfigurationVariables().OrderBy(static v => v.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine(FormattableString.Invariant($"{name} = {value}"));
+        }
     }
 
     public static Task<int> InvokeAsync(

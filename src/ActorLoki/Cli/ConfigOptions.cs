@@ -21,7 +21,7 @@ public sealed class ConfigOptions
 
     public Option<string[]> Set { get; } = new("--set")
     {
-        Description = "Override one setting, e.g. --set loki.batch.max-bytes=2MiB (repeatable; the actorloki. prefix may be left out).",
+        Description = "Override one setting, e.g. --set loki.batch.max-bytes=2MiB (repeatable; the actorloki. prefix may be left out; akka.* keys tune Akka.NET).",
         HelpName = "KEY=VALUE",
         Arity = ArgumentArity.ZeroOrMore,
         AllowMultipleArgumentsPerToken = false,

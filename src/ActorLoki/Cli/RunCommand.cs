@@ -38,6 +38,7 @@ public static class RunCommand
 
         var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var (loggerFactory, serilog) = ActorLokiLogging.Create(settings.Logging, output, terminal);
+        var global = ActorLokiLogging.UseAsGlobal(serilog); // Akka.Logger.Serilog writes Akka's events there
         try
         {
             await using var host = ShipperHost.Create(settings, loggerFactory);
@@ -56,6 +57,7 @@ public static class RunCommand
         }
         finally
         {
+            global.Dispose();
             loggerFactory.Dispose();
             await serilog.DisposeAsync();
         }

@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--cpu-quota CORES] [--bare] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
+///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
@@ -41,7 +41,7 @@ public sealed class E2eBenchmark : IBenchmark
             return 2;
         }
 
-        var shipperDll = LocateShipper();
+        var shipperDll = options.ShipperDll ?? LocateShipper();
         if (shipperDll is null)
         {
             await Console.Error.WriteLineAsync("actorloki.dll (Release) not found: dotnet build -c Release src/ActorLoki");
@@ -76,6 +76,7 @@ public sealed class E2eBenchmark : IBenchmark
             : options.MemoryLimitMiB > 0
             ? $"memory: a container limit of {options.MemoryLimitMiB} MiB is emulated (the GC heap limit .NET derives from it, 75%: DOTNET_GCHeapHardLimit); --memory-limit 0 for none"
             : "memory: no container limit emulated (the GC sizes its young generation from the CPU cache)");
+        Console.WriteLine($"shipper environment: {(options.ShipperEnvironment.Count == 0 ? "none (the build's runtimeconfig.json only)" : string.Join(' ', options.ShipperEnvironment))}");
         Console.WriteLine();
 
         var results = new List<E2eResult>();

@@ -60,8 +60,14 @@ internal sealed record E2eOptions
     /// <summary>The cgroup that enforces <see cref="CpuQuotaCores"/>, created for the run.</summary>
     public CpuQuota? Quota { get; init; }
 
-    /// <summary>The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests).</summary>
-    public static IReadOnlyList<string> ImageEnvironment { get; } = ["DOTNET_GCGen0MaxBudget=0x400000", "DOTNET_GCGen1MaxBudget=0x400000"];
+    /// <summary>
+    /// The runtime settings the Dockerfile gives the shipper (kept in step with it by DockerfileTests): none, since the GC's
+    /// settings travel in actorloki.runtimeconfig.json.
+    /// </summary>
+    public static IReadOnlyList<string> ImageEnvironment { get; } = [];
+
+    /// <summary><c>--shipper</c>: another build of actorloki.dll (a published one, ReadyToRun); default the Release build of this tree.</summary>
+    public string? ShipperDll { get; init; }
 
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCGen0MaxBudget=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
@@ -94,6 +100,7 @@ internal sealed record E2eOptions
                 "--memory-limit" => options with { MemoryLimitMiB = (int)Number() },
                 "--bare" => options with { Bare = true },
                 "--cpu-quota" => options with { CpuQuotaCores = Number() },
+                "--shipper" => options with { ShipperDll = Path.GetFullPath(Value()) },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };

@@ -9,7 +9,7 @@ namespace ActorLoki.Tests.Cli;
 public sealed partial class HelpTests
 {
     /// <summary>Options about the invocation itself, not settings: where settings come from, how to show them, help.</summary>
-    private static readonly HashSet<string> InvocationOptions = new(StringComparer.Ordinal) { "--config", "--set", "--origin", "--help", "--version" };
+    private static readonly HashSet<string> InvocationOptions = new(StringComparer.Ordinal) { "--config", "--set", "--origin", "--runtime", "--help", "--version" };
 
     private static IEnumerable<Command> Commands(Command command) => [command, .. command.Subcommands.SelectMany(Commands)];
 

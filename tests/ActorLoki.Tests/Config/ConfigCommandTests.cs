@@ -55,6 +55,40 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_warns_about_an_unknown_akka_key_with_the_closest_Akka_key_and_still_passes()
+    {
+        var file = Write("application.conf", """
+            actorloki.loki.url = "http://loki:3100"
+            akka {
+              loglevel = DEBUG
+              actor.debug.lifecycel = on
+            }
+            """);
+
+        var (exit, output, _) = await Run(null, "config", "validate", "--config", file);
+
+        exit.Should().Be(0);
+        output.Should().Be(
+            $"warning: {file}:4:27: unknown key akka.actor.debug.lifecycel is ignored; did you mean akka.actor.debug.lifecycle?{Environment.NewLine}"
+            + $"OK: the configuration is valid ({file}; 1 warning).{Environment.NewLine}");
+    }
+
+    [Fact]
+    public async Task Print_shows_the_akka_section_next_to_the_actorloki_one_with_origins()
+    {
+        var file = Write("application.conf", "akka.loglevel = DEBUG\n");
+
+        var (exit, output, _) = await Run(
+            new Dictionary<string, string> { ["ACTORLOKI__AKKA__ACTOR__DEFAULT_DISPATCHER__THROUGHPUT"] = "50" },
+            "config", "print", "--origin", "--config", file, "--set", "akka.stdout-loglevel=ERROR");
+
+        exit.Should().Be(0);
+        output.Should().Contain("akka {").And.Contain($"loglevel = DEBUG  # {file}:1")
+            .And.Contain("throughput = \"50\"  # environment variable ACTORLOKI__AKKA__ACTOR__DEFAULT_DISPATCHER__THROUGHPUT")
+            .And.Contain("stdout-loglevel = ERROR  # command line");
+    }
+
+    [Fact]
     public async Task Validate_prints_a_short_ok_line_and_exits_zero_for_a_valid_file()
     {
         var file = Write("application.conf", "actorloki.loki.url = \"http://loki:3100\"\nactorloki.kubernetes.namespaces = [payments]");
