@@ -36,6 +36,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             var lokiUrl = receiver?.PushUrl ?? _demo.LokiUrl!;
             var shipper = ShipperSettings(lokiUrl);
             var (loggerFactory, serilog) = ActorLokiLogging.Create(shipper.Logging, logs, logsToTerminal);
+            var global = ActorLokiLogging.UseAsGlobal(serilog); // Akka.Logger.Serilog writes Akka's events there
             try
             {
                 await using var host = ShipperHost.Create(
@@ -78,6 +79,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             }
             finally
             {
+                global.Dispose();
                 loggerFactory.Dispose();
                 await serilog.DisposeAsync().ConfigureAwait(false);
             }
