@@ -36,7 +36,7 @@ COPY --from=build /app .
 # root filesystem may be read-only.
 ENV DOTNET_EnableDiagnostics=0
 # The GC's settings travel with the binary (actorloki.runtimeconfig.json: gen0 budget capped at 2 MiB), so the image
-# sets none: the shipper has the same memory figures here and run as `dotnet actorloki.dll run` (docs/runtime-notes.md).
+# sets none: the shipper has the same memory figures here and run as `dotnet actorloki.dll run` (docs/performance.md, Runtime settings).
 
 # The `app` user of the .NET images, by number so that Kubernetes can verify runAsNonRoot.
 USER 1654
