@@ -278,8 +278,14 @@ public sealed class E2eBenchmark : IBenchmark
         scenario.Start();
         scenario.Advance(TimeSpan.FromSeconds(1));
         var shipper = await env.StartShipperAsync(windowLength + TimeSpan.FromMinutes(3), cancellationToken);
-        await BenchEnvironment.DriveAsync([scenario], options.Pick(10, 5), cancellationToken);
+        var waiting = Stopwatch.StartNew();
+        while (env.Loki.Statistics.EntriesAccepted == 0 && waiting.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await BenchEnvironment.DriveAsync([scenario], TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+
         var startup = env.FirstAcceptance() is { } first ? (first - shipper.LaunchedAt).TotalSeconds : (double?)null;
+        await BenchEnvironment.DriveAsync([scenario], options.Pick(10, 5), cancellationToken);
 
         var throttled = options.Quota?.Throttling();
         var measured = await MeasureWindowAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
@@ -289,7 +295,7 @@ public sealed class E2eBenchmark : IBenchmark
             Scenario = "fargate",
             Containers = 20,
             StartupSeconds = startup,
-            Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s for {windowLength.TotalSeconds:F0} s; {measured.Millicores:F0} millicores; first line acknowledged {startup:F2} s after the launch; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
+            Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s for {windowLength.TotalSeconds:F0} s; {measured.Millicores:F0} millicores; {(startup is { } up ? string.Create(CultureInfo.InvariantCulture, $"first line acknowledged {up:F2} s after the launch") : "no line acknowledged within 60 s of the launch")}; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
         });
     }
 
