@@ -78,12 +78,12 @@ public sealed partial class KubernetesClient
         HttpResponseMessage response;
         try
         {
-            if (_api.Credentials is { } credentials)
+            if (_requestCredentials is { } credentials)
             {
                 await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
-            response = await _api.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (Map(e) is { } mapped)
         {
