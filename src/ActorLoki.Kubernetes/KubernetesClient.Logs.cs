@@ -45,7 +45,7 @@ public sealed partial class KubernetesClient
         Add("limitBytes", options.LimitBytes?.ToString(CultureInfo.InvariantCulture));
         Add("previous", options.Previous ? "true" : null);
 
-        var response = await SendStreamingAsync(path.ToString(), cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(HttpMethod.Get, path.ToString(), null, cancellationToken).ConfigureAwait(false);
         try
         {
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -62,26 +62,28 @@ public sealed partial class KubernetesClient
     }
 
     /// <summary>
-    /// A GET through the package's client and credentials (a 401 is retried once with fresh credentials by
+    /// A request through the package's client and credentials (a 401 is retried once with fresh credentials by
     /// <see cref="CredentialRefreshHandler"/>), returned after its headers so that the body can be streamed.
+    /// <paramref name="content"/> must be buffered (a resend after a 401 sends it again).
     /// </summary>
-    private async Task<HttpResponseMessage> SendStreamingAsync(string pathAndQuery, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_server, pathAndQuery))
+        using var request = new HttpRequestMessage(method, new Uri(_server, pathAndQuery))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Content = content,
         };
         request.Headers.Accept.ParseAdd("application/json, */*");
         HttpResponseMessage response;
         try
         {
-            if (_api.Credentials is { } credentials)
+            if (_requestCredentials is { } credentials)
             {
                 await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
-            response = await _api.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (Map(e) is { } mapped)
         {
@@ -106,7 +108,7 @@ public sealed partial class KubernetesClient
             }
 
             throw KubernetesErrors.FromResponse(
-                _logger, _time, "GET", request.RequestUri!.AbsolutePath, response.StatusCode, response.ReasonPhrase, text,
+                _logger, _time, method.Method, request.RequestUri!.AbsolutePath, response.StatusCode, response.ReasonPhrase, text,
                 response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null);
         }
     }

@@ -1,19 +1,20 @@
 using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
 using ActorLoki.Kubernetes.Models;
-using k8s;
-using k8s.Models;
-using WatchEventType = ActorLoki.Kubernetes.Models.WatchEventType;
 
 namespace ActorLoki.Kubernetes;
 
+// Pods are read with ActorLoki's serializer into its trimmed Pod, through the package's HttpClient and credentials:
+// the package's serializer covers every Kubernetes type and costs ~32 MiB resident at its first pod list.
 public sealed partial class KubernetesClient
 {
     /// <summary>
     /// Lists the pods of <paramref name="namespace"/> (null: every namespace), filtered by the server with
     /// <paramref name="labelSelector"/> and <paramref name="fieldSelector"/>. With <paramref name="limit"/> the list
     /// is fetched in pages (less load on the API server); the pages are joined and the result carries the first
-    /// page's resourceVersion, from which a watch continues. Each page's <see cref="V1Pod"/>s are trimmed to
-    /// <see cref="Pod"/> at once, so no full pod outlives its page.
+    /// page's resourceVersion, from which a watch continues. Pods are read straight into the trimmed
+    /// <see cref="Pod"/> by ActorLoki's serializer: the fields it does not keep are skipped, never materialised.
     /// </summary>
     public async Task<PodList> ListPodsAsync(
         string? @namespace,
@@ -28,12 +29,12 @@ public sealed partial class KubernetesClient
         var first = true;
         do
         {
-            var token = continueToken;
+            var path = new PathBuilder(PodsPath(@namespace))
+                .Add("continue", continueToken).Add("fieldSelector", fieldSelector).Add("labelSelector", labelSelector).Add("limit", limit)
+                .ToString();
             var page = await RequestAsync(
                 description,
-                ct => string.IsNullOrEmpty(@namespace)
-                    ? _api.CoreV1.ListPodForAllNamespacesAsync(continueParameter: token, fieldSelector: NullIfEmpty(fieldSelector), labelSelector: NullIfEmpty(labelSelector), limit: limit, cancellationToken: ct)
-                    : _api.CoreV1.ListNamespacedPodAsync(@namespace, continueParameter: token, fieldSelector: NullIfEmpty(fieldSelector), labelSelector: NullIfEmpty(labelSelector), limit: limit, cancellationToken: ct),
+                ct => SendJsonAsync(HttpMethod.Get, path, KubernetesJsonContext.Default.PodList, null, ct),
                 cancellationToken).ConfigureAwait(false);
             if (first)
             {
@@ -41,12 +42,8 @@ public sealed partial class KubernetesClient
                 first = false;
             }
 
-            foreach (var pod in page.Items ?? [])
-            {
-                result.Items.Add(Pod.From(pod));
-            }
-
-            continueToken = NullIfEmpty(page.Metadata?.ContinueProperty);
+            result.Items.AddRange(page.Items ?? []);
+            continueToken = NullIfEmpty(page.Metadata?.Continue);
         }
         while (continueToken is not null);
 
@@ -54,25 +51,21 @@ public sealed partial class KubernetesClient
     }
 
     /// <summary>Gets one pod; throws <see cref="KubernetesNotFoundException"/> when it does not exist.</summary>
-    public async Task<Pod> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+    public Task<Pod> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var pod = await RequestAsync(
-            $"GET {PodsPath(@namespace)}/{Uri.EscapeDataString(name)}",
-            ct => _api.CoreV1.ReadNamespacedPodAsync(name, @namespace, cancellationToken: ct),
-            cancellationToken).ConfigureAwait(false);
-        return Pod.From(pod);
+        var path = $"{PodsPath(@namespace)}/{Uri.EscapeDataString(name)}";
+        return RequestAsync($"GET {path}", ct => SendJsonAsync(HttpMethod.Get, path, KubernetesJsonContext.Default.Pod, null, ct), cancellationToken);
     }
 
     /// <summary>
-    /// Watches pods from <paramref name="resourceVersion"/> through the package's watch. The sequence ends when the
-    /// server closes the watch (its <paramref name="timeoutSeconds"/> or its own limit), also when it closes it
-    /// before any event: that is normal, watch again from the last resourceVersion seen. An ERROR event (a 410
-    /// Expired when the resourceVersion is older than the server's history), which the package hands only to a
-    /// callback, is yielded as a <see cref="WatchEventType.Error"/> event with its Status; an HTTP 410 answer throws
-    /// <see cref="KubernetesGoneException"/>. Like every watch of the package, the first event is awaited before
-    /// the first element: cancel <paramref name="cancellationToken"/> to give up on a silent watch.
+    /// Watches pods from <paramref name="resourceVersion"/>. The sequence ends when the server closes the watch (its
+    /// <paramref name="timeoutSeconds"/> or its own limit), also when it closes it before any event: that is normal,
+    /// watch again from the last resourceVersion seen. An ERROR event (a 410 Expired when the resourceVersion is
+    /// older than the server's history) is yielded as a <see cref="WatchEventType.Error"/> event with its Status; an
+    /// HTTP 410 answer throws <see cref="KubernetesGoneException"/>. Cancel <paramref name="cancellationToken"/> to
+    /// give up on a silent watch.
     /// </summary>
     public async IAsyncEnumerable<WatchEvent<Pod>> WatchPodsAsync(
         string? @namespace,
@@ -84,66 +77,47 @@ public sealed partial class KubernetesClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var description = $"watch {PodsPath(@namespace)}";
-        var errors = new Queue<Exception>();
-        var events = string.IsNullOrEmpty(@namespace)
-            ? _api.CoreV1.WatchListPodForAllNamespacesAsync(
-                allowWatchBookmarks: allowWatchBookmarks, fieldSelector: NullIfEmpty(fieldSelector), labelSelector: NullIfEmpty(labelSelector),
-                resourceVersion: NullIfEmpty(resourceVersion), timeoutSeconds: timeoutSeconds, onError: errors.Enqueue, cancellationToken: cancellationToken)
-            : _api.CoreV1.WatchListNamespacedPodAsync(
-                @namespace, allowWatchBookmarks: allowWatchBookmarks, fieldSelector: NullIfEmpty(fieldSelector), labelSelector: NullIfEmpty(labelSelector),
-                resourceVersion: NullIfEmpty(resourceVersion), timeoutSeconds: timeoutSeconds, onError: errors.Enqueue, cancellationToken: cancellationToken);
-        var enumerator = events.GetAsyncEnumerator(cancellationToken);
-        try
+        var path = new PathBuilder(PodsPath(@namespace))
+            .Add("allowWatchBookmarks", allowWatchBookmarks).Add("fieldSelector", fieldSelector).Add("labelSelector", labelSelector)
+            .Add("resourceVersion", resourceVersion).Add("timeoutSeconds", timeoutSeconds).Add("watch", true)
+            .ToString();
+        using var response = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            while (true)
+            if (line.Length > 0)
             {
-                var next = await MoveNextAsync(enumerator).ConfigureAwait(false);
-                // The package reports a Status event (and an undecodable line) through onError, before the next event.
-                while (errors.TryDequeue(out var error))
-                {
-                    yield return error is KubernetesException { Status: { } status }
-                        ? new WatchEvent<Pod>(WatchEventType.Error, null, status)
-                        : throw new InvalidDataException($"{description}: an event could not be read: {error.Message}", error);
-                }
-
-                if (next is not { } e)
-                {
-                    yield break;
-                }
-
-                yield return new WatchEvent<Pod>(Type(e.Type), Pod.From(e.Object), null);
+                yield return Event(line, description);
             }
         }
-        finally
-        {
-            await enumerator.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
-    private async ValueTask<(k8s.WatchEventType Type, V1Pod Object)?> MoveNextAsync(IAsyncEnumerator<(k8s.WatchEventType, V1Pod)> enumerator)
+    /// <summary>One line of a watch: <c>{"type": ..., "object": ...}</c>, the object a Status for ERROR.</summary>
+    private static WatchEvent<Pod> Event(string line, string description)
     {
         try
         {
-            return await enumerator.MoveNextAsync().ConfigureAwait(false) ? enumerator.Current : null;
+            var e = JsonSerializer.Deserialize(line, KubernetesJsonContext.Default.WatchLine)
+                ?? throw new JsonException("The event is null.");
+            var type = Type(e.Type);
+            return type == WatchEventType.Error
+                ? new WatchEvent<Pod>(type, null, e.Object.Deserialize(KubernetesJsonContext.Default.V1Status))
+                : new WatchEvent<Pod>(type, e.Object.Deserialize(KubernetesJsonContext.Default.Pod), null);
         }
-        catch (HttpRequestException e) when (e.InnerException is EndOfStreamException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // The package reads the first line before it returns: a watch the server ended with no event lands here.
-            return null;
-        }
-        catch (Exception e) when (Map(e) is { } mapped)
-        {
-            throw mapped;
+            throw new InvalidDataException($"{description}: an event could not be read: {e.Message}", e);
         }
     }
 
-    private static WatchEventType Type(k8s.WatchEventType type) => type switch
+    private static WatchEventType Type(string? type) => type switch
     {
-        k8s.WatchEventType.Added => WatchEventType.Added,
-        k8s.WatchEventType.Modified => WatchEventType.Modified,
-        k8s.WatchEventType.Deleted => WatchEventType.Deleted,
-        k8s.WatchEventType.Bookmark => WatchEventType.Bookmark,
-        k8s.WatchEventType.Error => WatchEventType.Error,
+        "ADDED" => WatchEventType.Added,
+        "MODIFIED" => WatchEventType.Modified,
+        "DELETED" => WatchEventType.Deleted,
+        "BOOKMARK" => WatchEventType.Bookmark,
+        "ERROR" => WatchEventType.Error,
         _ => throw new InvalidDataException($"Unknown watch event type '{type}'."),
     };
 

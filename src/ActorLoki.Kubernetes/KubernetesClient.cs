@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using ActorLoki.Kubernetes.Configuration;
+using k8s.Authentication;
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,7 +19,10 @@ namespace ActorLoki.Kubernetes;
 /// </summary>
 public sealed partial class KubernetesClient : IDisposable
 {
-    private readonly k8s.Kubernetes _api;
+    private readonly k8s.KubernetesClientConfiguration _package;
+    private readonly HttpClient _http;
+    private readonly ServiceClientCredentials? _requestCredentials;
+    private readonly Lazy<k8s.Kubernetes> _api;
     private readonly CredentialProvider _credentials;
     private readonly ServerCertificateValidator? _certificates;
     private readonly TimeProvider _time;
@@ -43,7 +47,12 @@ public sealed partial class KubernetesClient : IDisposable
             _certificates = new ServerCertificateValidator(authorities, configuration.TlsServerName ?? _server.IdnHost);
         }
 
-        _api = new k8s.Kubernetes(PackageConfiguration(configuration, Settings, _credentials, _certificates), new CredentialRefreshHandler(_credentials, _logger));
+        _package = PackageConfiguration(configuration, Settings, _credentials, _certificates);
+        // Not the package's Kubernetes class for every request: its constructor initialises the package's JSON
+        // serializer (every Kubernetes type, +18 MiB resident); it is made on first use of Api or the Lease API.
+        _http = CreateHttpClient(_package, _credentials, _logger);
+        _requestCredentials = k8s.Kubernetes.CreateCredentials(_package);
+        _api = new Lazy<k8s.Kubernetes>(() => new k8s.Kubernetes(_package, new CredentialRefreshHandler(_credentials, _logger)));
         KubernetesLog.ClientCreated(_logger, _server, configuration.Source, configuration.Credentials.Description);
     }
 
@@ -55,7 +64,7 @@ public sealed partial class KubernetesClient : IDisposable
     public string? DefaultNamespace => Configuration.Namespace;
 
     /// <summary>The official client, for the typed API this facade does not wrap. Errors it throws are not mapped.</summary>
-    public k8s.IKubernetes Api => _api;
+    public k8s.IKubernetes Api => _api.Value;
 
     internal TimeProvider Time => _time;
 
@@ -63,8 +72,34 @@ public sealed partial class KubernetesClient : IDisposable
 
     public void Dispose()
     {
-        _api.Dispose();
+        if (_api.IsValueCreated)
+        {
+            _api.Value.Dispose();
+        }
+
+        _http.Dispose();
         _credentials.Dispose();
+    }
+
+    /// <summary>
+    /// The HTTP stack the package's <see cref="k8s.Kubernetes"/> builds, without that class: a
+    /// <see cref="SocketsHttpHandler"/> set up by the configuration's <c>FirstMessageHandlerSetup</c>, the 401 retry
+    /// outermost, no client timeout (short requests time out on the <see cref="TimeProvider"/>), the user agent.
+    /// </summary>
+    private static HttpClient CreateHttpClient(k8s.KubernetesClientConfiguration package, CredentialProvider credentials, ILogger logger)
+    {
+        var handler = new SocketsHttpHandler();
+        package.FirstMessageHandlerSetup?.Invoke(handler);
+        var http = new HttpClient(new CredentialRefreshHandler(credentials, logger) { InnerHandler = handler }, disposeHandler: true)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (!string.IsNullOrWhiteSpace(package.UserAgent))
+        {
+            http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", package.UserAgent);
+        }
+
+        return http;
     }
 
     /// <summary>

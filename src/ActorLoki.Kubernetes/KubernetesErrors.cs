@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using k8s;
+using ActorLoki.Kubernetes.Models;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -27,7 +27,7 @@ internal static class KubernetesErrors
         {
             try
             {
-                status = KubernetesJson.Deserialize<V1Status>(text);
+                status = JsonSerializer.Deserialize(text, KubernetesJsonContext.Default.V1Status);
             }
             catch (JsonException)
             {
