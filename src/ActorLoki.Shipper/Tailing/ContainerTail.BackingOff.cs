@@ -12,7 +12,8 @@ public sealed partial class ContainerTail
             var before = ContainerInstances.Of(Status(_pod));
             OnPodUpdated(updated);
             var after = ContainerInstances.Of(Status(_pod));
-            if (before.Read(_containerId, _instance) != after.Read(_containerId, _instance))
+            var read = _read!;
+            if (before.Read(read.ContainerId, read.Number) != after.Read(read.ContainerId, read.Number))
             {
                 // The instance started, ended or became `previous`: no need to wait out the back-off.
                 Timers.Cancel(ReopenTimer);
@@ -25,18 +26,19 @@ public sealed partial class ContainerTail
     private void Reconnect(string reason, bool immediately)
     {
         CloseReader();
-        _reopens++;
+        _counters.Reopens++;
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason(reason));
-        var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogReopen(Log, _id.Namespace, _id.Pod, _id.Container, reason, from, _position.Skip);
+        var position = _read!.Position;
+        var from = position.IsFromStart ? "its start" : $"second {position.SinceSecond}";
+        LogReopen(Log, _id.Namespace, _id.Pod, _id.Container, reason, from, position.Skip);
         if (immediately)
         {
             Open();
             return;
         }
 
-        _failures++;
-        Timers.StartSingleTimer(ReopenTimer, new Reopen(reason), Backoff(_failures));
+        _counters.Failures++;
+        Timers.StartSingleTimer(ReopenTimer, new Reopen(reason), Backoff(_counters.Failures));
         Become(BackingOff);
     }
 

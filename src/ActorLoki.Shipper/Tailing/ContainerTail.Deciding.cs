@@ -17,15 +17,16 @@ public sealed partial class ContainerTail
 
     private void OnStreamEnded()
     {
-        if (_skipRemaining > 0)
+        var open = _open!;
+        if (open.SkipRemaining > 0)
         {
             // The log has fewer lines than were acknowledged from it: the position cannot be trusted.
-            OnPositionMismatch();
+            OnPositionMismatch(open);
         }
 
         var newLines = _silence.NewLinesSinceOpen;
         CloseReader();
-        if (_mode == ReadMode.Drain)
+        if (_read!.Mode == ReadMode.Drain)
         {
             FinishInstance();
             return;
@@ -56,7 +57,8 @@ public sealed partial class ContainerTail
         }
 
         _pod = fetched.Pod;
-        var request = ContainerInstances.Of(Status(_pod)).Read(_containerId, _instance);
+        var read = _read!;
+        var request = ContainerInstances.Of(Status(_pod)).Read(read.ContainerId, read.Number);
         if (request is { Follow: true })
         {
             // Still running: the connection dropped. Reopen at once if it brought lines, else back off
@@ -67,7 +69,7 @@ public sealed partial class ContainerTail
 
         // The instance ended: read what is left of it without following (Open picks previous or not).
         _ctx.Metrics.TailReopens.Add(1, ShipperMetrics.Reason("instance_ended"));
-        _mode = ReadMode.Drain;
+        read.Mode = ReadMode.Drain;
         Open();
     }
 
@@ -77,9 +79,9 @@ public sealed partial class ContainerTail
         if (!updated.Labels.Labels.Equals(_labels.Labels) || !Equals(updated.Labels.Metadata, _labels.Metadata))
         {
             _labels = updated.Labels;
-            if (_stream is not null)
+            if (_read is not null)
             {
-                _stream = _stream with { Labels = _labels.Labels, Metadata = _labels.Metadata };
+                _read.Stream = _read.Stream with { Labels = _labels.Labels, Metadata = _labels.Metadata };
             }
         }
     }

@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace ActorLoki.Shipper.Tailing;
 
 /// <summary>Idle: the newest instance was read to its end; waiting for the container to start again, or for the pod to go.</summary>
@@ -10,12 +12,19 @@ public sealed partial class ContainerTail
         {
             OnPodUpdated(updated);
             var view = ContainerInstances.Of(Status(_pod));
-            if ((_stream is null || !view.IsNewest(_containerId, _instance)) && view.NewestStarted)
+            if ((_read is null || !view.IsNewest(_read.ContainerId, _read.Number)) && view.NewestStarted)
             {
-                _idle = false;
                 Advance();
             }
         });
+
+        // Nothing is left to read: a deleted pod's tail stops at once, without the grace.
+        Receive<PodDeleted>(_ =>
+        {
+            _podDeleted = true;
+            Context.Stop(Self);
+        });
+        Receive<GetStatus>(_ => Sender.Tell(CurrentStatus("idle")));
         CommonHandlers();
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class ContainerTail
     {
         Receive<Opened>(OnOpened);
         Receive<OpenFailed>(OnOpenFailed);
-        Receive<OpenTimedOut>(timedOut => timedOut.Generation == _generation && _reader is null, _ =>
+        Receive<OpenTimedOut>(timedOut => _open is { Reader: null } open && open.Generation == timedOut.Generation, _ =>
         {
             LogOpenTimedOut(Log, _id.Namespace, _id.Pod, _id.Container, _ctx.OpenTimeout);
             Reconnect("open_timeout", immediately: false);
@@ -51,12 +51,13 @@ public sealed partial class ContainerTail
             return;
         }
 
+        var read = _read!;
         var view = ContainerInstances.Of(Status(_pod));
-        if (view.Read(_containerId, _instance) is not { } request)
+        if (view.Read(read.ContainerId, read.Number) is not { } request)
         {
             // No request reads this instance any more (several restarts happened since we looked). If it
             // was still running when last read, its end may be lost.
-            if (_mode == ReadMode.Follow && _silence.LastDataAt != default)
+            if (read.Mode == ReadMode.Follow && _silence.LastDataAt != default)
             {
                 CountUnseen(1);
             }
@@ -65,24 +66,23 @@ public sealed partial class ContainerTail
             return;
         }
 
-        _mode = request.Follow ? ReadMode.Follow : ReadMode.Drain;
-        _openedAt = _position;
-        _cursor = new StreamCursor(_position);
-        _skipRemaining = _position.Skip;
+        read.Mode = request.Follow ? ReadMode.Follow : ReadMode.Drain;
+        var position = read.Position;
+        var open = new OpenStream(position, CancellationTokenSource.CreateLinkedTokenSource(LifetimeToken));
+        _open = open;
         _silence.NewLinesSinceOpen = false;
-        var generation = _generation;
+        var generation = open.Generation;
         var options = new LogOptions
         {
             Container = _id.Container,
             Follow = request.Follow,
             Timestamps = true,
-            SinceTime = _position.SinceTime,
+            SinceTime = position.SinceTime,
             Previous = request.Previous,
         };
-        var from = _position.IsFromStart ? "its start" : $"second {_position.SinceSecond}";
-        LogOpen(Log, _id.Namespace, _id.Pod, _id.Container, _instance, options.Follow, options.Previous, from, _position.Skip);
-        _streamCancel = CancellationTokenSource.CreateLinkedTokenSource(LifetimeToken);
-        _ctx.Client.OpenLogStreamAsync(_id.Namespace, _id.Pod, options, _streamCancel.Token)
+        var from = position.IsFromStart ? "its start" : $"second {position.SinceSecond}";
+        LogOpen(Log, _id.Namespace, _id.Pod, _id.Container, read.Number, options.Follow, options.Previous, from, position.Skip);
+        _ctx.Client.OpenLogStreamAsync(_id.Namespace, _id.Pod, options, open.Cancel.Token)
             .PipeTo(Self, success: reader => new Opened(generation, reader), failure: e => new OpenFailed(generation, e));
         Timers.StartSingleTimer(OpenTimer, new OpenTimedOut(generation), _ctx.OpenTimeout);
         Become(Reading);
@@ -90,17 +90,16 @@ public sealed partial class ContainerTail
 
     private void OnOpened(Opened opened)
     {
-        if (opened.Generation != _generation)
+        if (_open is not { } open || opened.Generation != open.Generation)
         {
             opened.Reader.Dispose();
             return;
         }
 
         Timers.Cancel(OpenTimer);
-        _reader = opened.Reader;
-        _reported = default;
+        open.Reader = opened.Reader;
         _silence.LastDataAt = _time.GetUtcNow();
-        if (_mode == ReadMode.Follow)
+        if (_read!.Mode == ReadMode.Follow)
         {
             Timers.StartSingleTimer(MaxAgeTimer, new Reopen("max_age"), _ctx.Settings.MaxStreamAge);
         }
@@ -113,26 +112,26 @@ public sealed partial class ContainerTail
 
     private void ReadNext()
     {
-        if (_reader is not { } reader || _readPending || _credit <= 0)
+        if (_open is not { Reader: { } reader } open || open.ReadPending || _credit <= 0)
         {
             return;
         }
 
-        _readPending = true;
-        var generation = _generation;
-        reader.ReadChunkAsync(_streamCancel!.Token)
+        open.ReadPending = true;
+        var generation = open.Generation;
+        reader.ReadChunkAsync(open.Cancel.Token)
             .PipeTo(Self, success: chunk => new ChunkRead(generation, reader, chunk), failure: e => new ReadFailed(generation, reader, e));
     }
 
     private void OnChunkRead(ChunkRead read)
     {
-        if (read.Generation != _generation)
+        if (_open is not { } open || read.Generation != open.Generation)
         {
             Discard(read.Reader, read.Chunk);
             return;
         }
 
-        _readPending = false;
+        open.ReadPending = false;
         if (read.Chunk is null)
         {
             OnStreamEnded();
@@ -141,11 +140,14 @@ public sealed partial class ContainerTail
 
         var chunk = read.Chunk;
         _silence.LastDataAt = _time.GetUtcNow();
-        _failures = 0;
-        ReportReaderStatistics();
+        _counters.Failures = 0;
+        ReportReaderStatistics(open);
 
+        var instance = _read!;
+        var cursor = open.Cursor;
+        var openedAt = open.OpenedAt;
         var lines = chunk.Lines;
-        if (lines.Length > 0 && (lines[^1].Flags & LogLineFlags.Unterminated) != 0 && _mode == ReadMode.Follow)
+        if (lines.Length > 0 && (lines[^1].Flags & LogLineFlags.Unterminated) != 0 && instance.Mode == ReadMode.Follow)
         {
             // A follow stream cut in the middle of its last line: that piece is neither sent nor counted, so
             // the reopen (from the position before it) reads the whole line. A drain's end is final: its
@@ -157,45 +159,45 @@ public sealed partial class ContainerTail
         for (var i = 0; i < lines.Length; i++)
         {
             ref readonly var line = ref lines[i];
-            _cursor!.Observe(line.Timestamp);
-            if (_skipRemaining == 0)
+            cursor.Observe(line.Timestamp);
+            if (open.SkipRemaining == 0)
             {
                 continue;
             }
 
             // Lines acknowledged before the stream was (re)opened: skipped once the last of them is checked.
-            if (--_skipRemaining > 0)
+            if (--open.SkipRemaining > 0)
             {
                 continue;
             }
 
-            if (!_openedAt.HasCheck
-                || (line.Timestamp == _openedAt.LastTimestamp && StreamCursor.Fnv1a(chunk.GetContent(line)) == _openedAt.LastLineHash))
+            if (!openedAt.HasCheck
+                || (line.Timestamp == openedAt.LastTimestamp && StreamCursor.Fnv1a(chunk.GetContent(line)) == openedAt.LastLineHash))
             {
-                ReleaseHeld();
+                open.ReleaseHeld();
                 firstToSend = i + 1;
             }
             else
             {
-                OnPositionMismatch();
+                OnPositionMismatch(open);
             }
         }
 
         if (lines.Length > 0)
         {
-            _cursor!.ObserveLastLine(chunk.GetContent(lines[^1]));
+            cursor.ObserveLastLine(chunk.GetContent(lines[^1]));
         }
 
-        if (_skipRemaining > 0)
+        if (open.SkipRemaining > 0)
         {
             // Still skipping: hold the chunk until the check says whether its lines were really acknowledged.
-            _held.Add((chunk, lines.Length, _cursor!.Position));
+            open.Held.Add((chunk, lines.Length, cursor.Position));
             ReadNext();
             return;
         }
 
-        _position = _cursor!.Position;
-        Send(chunk, firstToSend, lines.Length, _position);
+        instance.Position = cursor.Position;
+        Send(chunk, firstToSend, lines.Length, instance.Position);
         ReadNext();
     }
 
@@ -216,7 +218,7 @@ public sealed partial class ContainerTail
         // full size, and each line's entry twice (in this message and in the batcher's pending stream).
         var memory = chunk.MemoryBytes + ((long)entries.Length * 2 * Unsafe.SizeOf<LogEntry>());
         _credit -= memory;
-        _ctx.Batcher.Tell(new Batcher.Append(_stream!, entries, entries.Length, memory, positionAfter, newest, chunk), Self);
+        _ctx.Batcher.Tell(new Batcher.Append(_read!.Stream, entries, entries.Length, memory, positionAfter, newest, chunk), Self);
         if (entries.Length > 0)
         {
             // New lines: the stream is alive, and they tell how often this container usually writes.
@@ -228,21 +230,10 @@ public sealed partial class ContainerTail
             }
 
             _silence.LastNewLinesAt = now;
-            _newestTimestamp = Math.Max(_newestTimestamp, newest);
+            _counters.NewestTimestamp = Math.Max(_counters.NewestTimestamp, newest);
             _silence.QuietReopens = 0;
             _silence.NewLinesSinceOpen = true;
         }
-    }
-
-    /// <summary>The check passed: the held lines were acknowledged before; they are dropped.</summary>
-    private void ReleaseHeld()
-    {
-        foreach (var (chunk, _, _) in _held)
-        {
-            chunk.Dispose();
-        }
-
-        _held.Clear();
     }
 
     /// <summary>
@@ -251,31 +242,32 @@ public sealed partial class ContainerTail
     /// after all, with their original timestamps (Loki drops the ones it has), and reading goes on without
     /// skipping. Nothing is lost, and the stream is not reopened.
     /// </summary>
-    private void OnPositionMismatch()
+    private void OnPositionMismatch(OpenStream open)
     {
+        var read = _read!;
         _ctx.Metrics.PositionMismatches.Add(1);
-        LogPositionMismatch(Log, _id.Namespace, _id.Pod, _id.Container, _instance);
-        _skipRemaining = 0;
-        foreach (var (chunk, count, position) in _held)
+        LogPositionMismatch(Log, _id.Namespace, _id.Pod, _id.Container, read.Number);
+        open.SkipRemaining = 0;
+        foreach (var (chunk, count, position) in open.Held)
         {
             Send(chunk, 0, count, position);
         }
 
-        _held.Clear();
+        open.Held.Clear();
 
         // Every line observed so far is now sent (or is in the chunk being read, which moves it on again).
-        _position = _cursor!.Position;
+        read.Position = open.Cursor.Position;
     }
 
     private void OnReadFailed(ReadFailed failed)
     {
-        if (failed.Generation != _generation)
+        if (_open is not { } open || failed.Generation != open.Generation)
         {
             Discard(failed.Reader, null);
             return;
         }
 
-        _readPending = false;
+        open.ReadPending = false;
         if (failed.Error is OperationCanceledException && LifetimeToken.IsCancellationRequested)
         {
             return;
@@ -287,7 +279,7 @@ public sealed partial class ContainerTail
 
     private void OnOpenFailed(OpenFailed failed)
     {
-        if (failed.Generation != _generation)
+        if (_open is not { } open || failed.Generation != open.Generation)
         {
             return;
         }
@@ -300,7 +292,7 @@ public sealed partial class ContainerTail
                 LogPodGone(Log, _id.Namespace, _id.Pod, _id.Container);
                 Context.Stop(Self);
                 return;
-            case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e when _mode == ReadMode.Drain:
+            case KubernetesApiException { StatusCode: HttpStatusCode.BadRequest } e when _read!.Mode == ReadMode.Drain:
                 // The runtime no longer has this instance (a restart in between): what was left is lost.
                 LogOpenRefused(Log, _id.Namespace, _id.Pod, _id.Container, e.Message);
                 CountUnseen(1);
@@ -326,7 +318,7 @@ public sealed partial class ContainerTail
 
     private void OnCheckSilence()
     {
-        if (_reader is null || _credit <= 0)
+        if (_open is not { Reader: not null } open || _credit <= 0)
         {
             return;
         }
@@ -337,16 +329,16 @@ public sealed partial class ContainerTail
             return;
         }
 
-        if (_skipRemaining > 0)
+        if (open.SkipRemaining > 0)
         {
             // Acknowledged lines come first, at once, when a stream is opened: if they have not all come,
             // the log no longer has them (rotated), and what was held must be sent after all.
-            OnPositionMismatch();
+            OnPositionMismatch(open);
         }
 
         // Before Kubernetes 1.29 a follow stream stops delivering after the kubelet rotates the file; a
         // drain that stalls is read again from where it stopped.
-        if (_mode == ReadMode.Follow)
+        if (_read!.Mode == ReadMode.Follow)
         {
             _silence.QuietReopens++;
         }
@@ -365,5 +357,55 @@ public sealed partial class ContainerTail
         var settings = _ctx.Settings;
         var seconds = Math.Max(settings.SilenceFloor.TotalSeconds, settings.SilenceFactor * _silence.TypicalGapSeconds) * Math.Pow(2, Math.Min(_silence.QuietReopens, 20));
         return TimeSpan.FromSeconds(Math.Min(seconds, settings.MaxStreamAge.TotalSeconds));
+    }
+
+    /// <summary>
+    /// One stream opened on the instance being read, from <see cref="Open"/> until <see cref="CloseReader"/>:
+    /// its generation (results of other streams do not match it), its reader once the response started, the
+    /// read under way, and the check of the acknowledged lines it skips.
+    /// </summary>
+    private sealed class OpenStream(StreamPosition openedAt, CancellationTokenSource cancel)
+    {
+        /// <summary>
+        /// Unique in the process, not per actor: results piped by an earlier incarnation (before a restart)
+        /// can never pass for the current stream's.
+        /// </summary>
+        public int Generation { get; } = Interlocked.Increment(ref s_generations);
+
+        /// <summary>The read position it was opened at: what it skips, and the line that checks it.</summary>
+        public StreamPosition OpenedAt { get; } = openedAt;
+
+        public StreamCursor Cursor { get; } = new(openedAt);
+
+        /// <summary>Acknowledged lines still to skip before the check.</summary>
+        public long SkipRemaining { get; set; } = openedAt.Skip;
+
+        /// <summary>
+        /// Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
+        /// line is checked. Bounded: the skip covers only the last few seconds before the position.
+        /// </summary>
+        public List<(LogChunk Chunk, int Lines, StreamPosition After)> Held { get; } = [];
+
+        /// <summary>Cancels the open and any read of this stream; linked to the actor's lifetime.</summary>
+        public CancellationTokenSource Cancel { get; } = cancel;
+
+        /// <summary>Null until the response started.</summary>
+        public LogStreamReader? Reader { get; set; }
+
+        public bool ReadPending { get; set; }
+
+        /// <summary>The reader's statistics last added to the metrics.</summary>
+        public LogStreamStatistics Reported { get; set; }
+
+        /// <summary>The check passed (or the stream closed before it): the held lines are dropped.</summary>
+        public void ReleaseHeld()
+        {
+            foreach (var (chunk, _, _) in Held)
+            {
+                chunk.Dispose();
+            }
+
+            Held.Clear();
+        }
     }
 }

@@ -99,14 +99,15 @@ public sealed partial class ContainerTail
     }
 
     /// <summary>
-    /// Instance <see cref="_instance"/> is read to its end (or is lost): go on to the newer instances the
+    /// The instance <see cref="_read"/> is read to its end (or is lost): go on to the newer instances the
     /// kubelet still serves — the previous one (when it is not ours) from its start, then the newest — or
     /// wait for the next one.
     /// </summary>
     private void Advance()
     {
         var view = ContainerInstances.Of(Status(_pod));
-        if (_stream is not null && (view.IsNewest(_containerId, _instance) || !view.NewestStarted))
+        var read = _read;
+        if (read is not null && (view.IsNewest(read.ContainerId, read.Number) || !view.NewestStarted))
         {
             if (_podDeleted)
             {
@@ -114,16 +115,15 @@ public sealed partial class ContainerTail
                 return;
             }
 
-            _idle = true;
             Become(Idle);
             return;
         }
 
-        var previousIsNewer = view.HasPrevious && !view.IsPrevious(_containerId, _instance) && (_stream is null || view.PreviousNumber > _instance);
+        var previousIsNewer = view.HasPrevious && !view.IsPrevious(read?.ContainerId, read?.Number ?? 0) && (read is null || view.PreviousNumber > read.Number);
         var first = previousIsNewer ? view.PreviousNumber : view.NewestNumber;
-        if (_stream is not null)
+        if (read is not null)
         {
-            CountUnseen(first - _instance - 1);
+            CountUnseen(first - read.Number - 1);
         }
 
         if (previousIsNewer)
@@ -134,7 +134,6 @@ public sealed partial class ContainerTail
         PlanNewestFromStart(view);
         if (_plan.Count == 0)
         {
-            _idle = true;
             Become(Idle);
             return;
         }
@@ -144,12 +143,8 @@ public sealed partial class ContainerTail
 
     private void StartReading(PlannedRead read)
     {
-        _idle = false;
-        _instance = read.Number;
-        _containerId = read.ContainerId;
-        _position = read.Position;
-        _mode = ReadMode.Follow;
-        _stream = new StreamInfo(new StreamKey(_id.PodUid, _id.Container, read.Number), _id.Namespace, _id.Pod, _id.Container, _labels.Labels, _labels.Metadata, read.ContainerId);
+        var stream = new StreamInfo(new StreamKey(_id.PodUid, _id.Container, read.Number), _id.Namespace, _id.Pod, _id.Container, _labels.Labels, _labels.Metadata, read.ContainerId);
+        _read = new InstanceRead(read.Number, read.ContainerId, stream, read.Position);
         Open();
     }
 

@@ -24,7 +24,7 @@ namespace ActorLoki.Shipper.Tailing;
 /// </summary>
 /// <remarks>
 /// Two positions matter. The batcher reports the <em>acknowledged</em> one to the keeper; the tail keeps the
-/// <em>read</em> one (<see cref="_position"/>, after the last line it appended) and reopens from it, so lines
+/// <em>read</em> one (<see cref="InstanceRead.Position"/>, after the last line it appended) and reopens from it, so lines
 /// in flight are neither lost nor sent twice when a stream is reopened. When a stream is opened at a saved
 /// position, the lines it says were handled are held until the last of them is checked (timestamp and
 /// hash): if the check fails, the held lines are sent after all (Loki drops what it already has).
@@ -50,32 +50,20 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
     // Instances still to read after the current one, in order (an unfinished older one first).
     private readonly Queue<PlannedRead> _plan = new();
 
-    // Chunks read while skipping acknowledged lines, with the position after each, until the last skipped
-    // line is checked. Bounded: the skip covers only the last few seconds before the position.
-    private readonly List<(LogChunk Chunk, int Lines, StreamPosition After)> _held = [];
+    private readonly SilenceWatch _silence = new();
+    private readonly TailCounters _counters = new();
 
     private Pod _pod;
     private StreamLabels _labels;
-    private StreamInfo? _stream;
-    private int _instance;
-    private string? _containerId;
-    private ReadMode _mode;
-    private StreamPosition _position = StreamPosition.Start;
-    private StreamCursor? _cursor;
-    private long _skipRemaining;
-    private StreamPosition _openedAt;
-    private LogStreamReader? _reader;
-    private CancellationTokenSource? _streamCancel;
-    private int _generation;
-    private bool _readPending;
+
+    // The instance being read, or the last one read; null before the first. Replaced when the next starts.
+    private InstanceRead? _read;
+
+    // The stream open on it (see ContainerTail.Reading.cs); null between streams.
+    private OpenStream? _open;
+
     private long _credit;
-    private int _failures;
-    private readonly SilenceWatch _silence = new();
-    private int _reopens;
-    private long _newestTimestamp;
     private bool _podDeleted;
-    private bool _idle;
-    private LogStreamStatistics _reported;
 
     public ContainerTail(TailContext context, Pod pod, string container, StreamLabels labels)
     {
@@ -120,22 +108,10 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         Receive<PodDeleted>(_ =>
         {
             _podDeleted = true;
-            if (_idle)
-            {
-                Context.Stop(Self);
-                return;
-            }
-
             Timers.StartSingleTimer(GraceTimer, GraceOver.Instance, _ctx.Settings.DeletedPodGrace);
         });
         Receive<GraceOver>(_ => Context.Stop(Self));
-        Receive<GetStatus>(_ =>
-        {
-            DateTimeOffset? newest = _newestTimestamp == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(_newestTimestamp / 1_000_000);
-            Sender.Tell(new TailStatus(
-                _id.Namespace, _id.Pod, _id.Container, _instance, CurrentState, _mode.ToString(), _position,
-                _silence.LastNewLinesAt == default ? null : _silence.LastNewLinesAt, newest, newest is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : null, _credit, _reopens));
-        });
+        Receive<GetStatus>(_ => Sender.Tell(CurrentStatus(_open?.Reader is not null ? "reading" : "waiting")));
 
         // Results of streams already replaced (older generations) or of an earlier incarnation end here;
         // what they hold goes back.
@@ -145,60 +121,68 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         ReceiveAny(_ => { });
     }
 
-    private string CurrentState => _reader is not null ? "reading" : _idle ? "idle" : "waiting";
+    private TailStatus CurrentStatus(string state)
+    {
+        var newestTimestamp = _counters.NewestTimestamp;
+        DateTimeOffset? newest = newestTimestamp == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(newestTimestamp / 1_000_000);
+        return new TailStatus(
+            _id.Namespace, _id.Pod, _id.Container, _read?.Number ?? 0, state, (_read?.Mode ?? ReadMode.Follow).ToString(), _read?.Position ?? StreamPosition.Start,
+            _silence.LastNewLinesAt == default ? null : _silence.LastNewLinesAt, newest, newest is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : null, _credit, _counters.Reopens);
+    }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
-    private void ReportReaderStatistics()
+    private void ReportReaderStatistics(OpenStream open)
     {
-        if (_reader is null)
+        if (open.Reader is not { } reader)
         {
             return;
         }
 
-        var now = _reader.Statistics;
+        var now = reader.Statistics;
+        var reported = open.Reported;
         var ns = ShipperMetrics.Namespace(_id.Namespace);
-        _ctx.Metrics.LinesRead.Add(now.Lines - _reported.Lines, ns);
-        _ctx.Metrics.BytesRead.Add(now.Bytes - _reported.Bytes, ns);
-        if (now.CutLines != _reported.CutLines)
+        _ctx.Metrics.LinesRead.Add(now.Lines - reported.Lines, ns);
+        _ctx.Metrics.BytesRead.Add(now.Bytes - reported.Bytes, ns);
+        if (now.CutLines != reported.CutLines)
         {
-            _ctx.Metrics.LinesCut.Add(now.CutLines - _reported.CutLines, ns);
+            _ctx.Metrics.LinesCut.Add(now.CutLines - reported.CutLines, ns);
         }
 
-        if (now.MalformedLines != _reported.MalformedLines)
+        if (now.MalformedLines != reported.MalformedLines)
         {
-            _ctx.Metrics.LinesMalformed.Add(now.MalformedLines - _reported.MalformedLines, ns);
+            _ctx.Metrics.LinesMalformed.Add(now.MalformedLines - reported.MalformedLines, ns);
         }
 
-        _reported = now;
+        open.Reported = now;
     }
 
     /// <summary>
     /// Closes the current stream. A read still pending is cancelled; the reader gives its pooled buffers back
-    /// only once that read has finished with them (LogStreamReader.Dispose is safe during a read).
+    /// only once that read has finished with them (LogStreamReader.Dispose is safe during a read). Results
+    /// of the closed stream, still on their way, no longer match <see cref="_open"/> and are discarded.
     /// </summary>
     private void CloseReader()
     {
         Timers.Cancel(MaxAgeTimer);
         Timers.Cancel(SilenceTimer);
         Timers.Cancel(OpenTimer);
-        _streamCancel?.Cancel();
-        _streamCancel?.Dispose();
-        _streamCancel = null;
-        if (_reader is not null)
+        if (_open is not { } open)
         {
-            ReportReaderStatistics();
-            _reader.Dispose();
-            _reader = null;
+            return;
+        }
+
+        _open = null;
+        open.Cancel.Cancel();
+        open.Cancel.Dispose();
+        if (open.Reader is not null)
+        {
+            ReportReaderStatistics(open);
+            open.Reader.Dispose();
         }
 
         // Held lines were not checked yet; the next open skips them again from the same position.
-        ReleaseHeld();
-        _readPending = false;
-
-        // Stream generations are unique in the process, not per actor: results piped by an earlier
-        // incarnation (before a restart) can never pass for the current stream's.
-        _generation = Interlocked.Increment(ref s_generations);
+        open.ReleaseHeld();
     }
 
     /// <summary>The result of a read on a stream already closed (and disposed): its chunk goes back.</summary>
@@ -213,6 +197,27 @@ public sealed partial class ContainerTail : ShipperActor, IWithTimers
         KubernetesApiException api => $"{(int)api.StatusCode} {api.Message}",
         _ => $"{error.GetType().Name}: {error.Message}",
     };
+
+    /// <summary>
+    /// One instance of the container, from the moment the tail starts reading it until it starts the next:
+    /// which instance it is, the stream it feeds in Loki, how it is read, and the <em>read</em> position,
+    /// which outlives the streams opened on it (each reopen starts there).
+    /// </summary>
+    private sealed class InstanceRead(int number, string? containerId, StreamInfo stream, StreamPosition position)
+    {
+        public int Number { get; } = number;
+
+        public string? ContainerId { get; } = containerId;
+
+        /// <summary>Its Loki stream; replaced when the pod's labels change.</summary>
+        public StreamInfo Stream { get; set; } = stream;
+
+        /// <summary>After the last line handed to the batcher.</summary>
+        public StreamPosition Position { get; set; } = position;
+
+        /// <summary>Followed while it runs; drained to its end once it ended (set on each open from the pod's status).</summary>
+        public ReadMode Mode { get; set; } = ReadMode.Follow;
+    }
 }
 
 /// <summary>Which container a tail follows: fixed for its life.</summary>
@@ -234,6 +239,18 @@ internal sealed class SilenceWatch
     public double TypicalGapSeconds { get; set; }
 
     public int QuietReopens { get; set; }
+}
+
+/// <summary>What a tail counts over its life, across instances and streams: for the back-off and <c>/debug/streams</c>.</summary>
+internal sealed class TailCounters
+{
+    /// <summary>Reconnects in a row that waited out a back-off (reset by the first chunk read); the back-off grows with them.</summary>
+    public int Failures { get; set; }
+
+    public int Reopens { get; set; }
+
+    /// <summary>The kubelet timestamp (ns) of the newest line read; 0 before the first.</summary>
+    public long NewestTimestamp { get; set; }
 }
 
 /// <summary>What every tail shares: the API client, the actors it talks to, its settings and metrics.</summary>
