@@ -287,15 +287,13 @@ public sealed class E2eBenchmark : IBenchmark
         var startup = env.FirstAcceptance() is { } first ? (first - shipper.LaunchedAt).TotalSeconds : (double?)null;
         await BenchEnvironment.DriveAsync([scenario], options.Pick(10, 5), cancellationToken);
 
-        var throttled = options.Quota?.Throttling();
-        var measured = await MeasureWindowAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
-        var throttledAfter = options.Quota?.Throttling();
+        var (measured, throttled) = await MeasureUnderQuotaAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
         return Complete(env, measured with
         {
             Scenario = "fargate",
             Containers = 20,
             StartupSeconds = startup,
-            Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s for {windowLength.TotalSeconds:F0} s; {measured.Millicores:F0} millicores; {(startup is { } up ? string.Create(CultureInfo.InvariantCulture, $"first line acknowledged {up:F2} s after the launch") : "no line acknowledged within 60 s of the launch")}; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
+            Notes = string.Create(CultureInfo.InvariantCulture, $"{rate:N0} lines/s for {windowLength.TotalSeconds:F0} s; {measured.Millicores:F0} millicores; {(startup is { } up ? string.Create(CultureInfo.InvariantCulture, $"first line acknowledged {up:F2} s after the launch") : "no line acknowledged within 60 s of the launch")}; end RSS {measured.EndRssMiB:F0} MiB{throttled}"),
         });
     }
 
@@ -312,21 +310,25 @@ public sealed class E2eBenchmark : IBenchmark
         var shipper = await env.StartShipperAsync(windowLength + TimeSpan.FromMinutes(4), cancellationToken);
         await BenchEnvironment.DriveAsync([scenario], options.Pick(60, 20), cancellationToken);
 
-        var throttled = options.Quota?.Throttling();
-        var measured = await MeasureWindowAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
-        var throttledAfter = options.Quota?.Throttling();
+        var (measured, throttled) = await MeasureUnderQuotaAsync(env, shipper, [scenario], windowLength, options, cancellationToken);
         return Complete(env, measured with
         {
             Scenario = "idle",
             Containers = 200,
-            Notes = string.Create(CultureInfo.InvariantCulture, $"2 lines/s per container for {windowLength.TotalSeconds:F0} s after a warm-up; {measured.Millicores:F1} millicores; end RSS {measured.EndRssMiB:F0} MiB{Throttled(throttled, throttledAfter)}"),
+            Notes = string.Create(CultureInfo.InvariantCulture, $"2 lines/s per container for {windowLength.TotalSeconds:F0} s after a warm-up; {measured.Millicores:F1} millicores; end RSS {measured.EndRssMiB:F0} MiB{throttled}"),
         });
     }
 
-    private static string Throttled((long Periods, double Seconds)? before, (long Periods, double Seconds)? after) =>
-        before is { } b && after is { } a
-            ? string.Create(CultureInfo.InvariantCulture, $"; throttled in {a.Periods - b.Periods} CFS periods ({a.Seconds - b.Seconds:F1} s held back)")
+    /// <summary>A measured window, and how often the CPU quota (when there is one) held the shipper back in it, as a note.</summary>
+    private static async Task<(E2eResult Measured, string Throttled)> MeasureUnderQuotaAsync(BenchEnvironment env, ShipperProcess shipper, IReadOnlyList<Scenario> scenarios, TimeSpan length, E2eOptions options, CancellationToken cancellationToken)
+    {
+        var before = options.Quota?.Throttling();
+        var measured = await MeasureWindowAsync(env, shipper, scenarios, length, options, cancellationToken);
+        var note = before is { } b && options.Quota?.Throttling() is { } a
+            ? string.Create(CultureInfo.InvariantCulture, $"; throttled in {a.ThrottledPeriods - b.ThrottledPeriods} CFS periods ({a.ThrottledSeconds - b.ThrottledSeconds:F1} s held back)")
             : "";
+        return (measured, note);
+    }
 
     // ---- measuring ----------------------------------------------------------------------------------
 
