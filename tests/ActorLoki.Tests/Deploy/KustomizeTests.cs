@@ -217,8 +217,6 @@ public sealed class KustomizeTests : IDisposable
             needed.Add($"{scope}: [] configmaps [{settings.Positions.ConfigMapName}] get,update");
         }
 
-        // Scale-out (planned) keeps its membership in Leases of the shipper's own namespace.
-        needed.Add($"{ownScope}: [coordination.k8s.io] leases [] create,get,list,update,watch");
         return needed;
     }
 
