@@ -280,6 +280,8 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
         var uid = UidsInShard(13).First();
         var a = Node("a");
         await AcquireAsync(a, uid);
+        a.Tell(new PositionsKeeper.Acknowledged([At(uid, 1)]));
+        await FlushAsync(a);
         a.Tell(new PositionsKeeper.Acknowledged([At(uid, 2)]));
         _api.Simulator.Faults.FailNextRequests(1_000, 503, ShardName(13));
         var probe = CreateTestProbe();
@@ -302,6 +304,8 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
         var uid = UidsInShard(14).First();
         var a = Node("a");
         await AcquireAsync(a, uid);
+        a.Tell(new PositionsKeeper.Acknowledged([At(uid, 1)]));
+        await FlushAsync(a);
         a.Tell(new PositionsKeeper.Acknowledged([At(uid, 2)]));
         _api.Simulator.Faults.FailNextRequests(1, 503, ShardName(14));
         var probe = CreateTestProbe();
