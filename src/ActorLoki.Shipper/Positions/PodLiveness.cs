@@ -24,9 +24,12 @@ internal sealed record PodLiveness(ImmutableDictionary<string, DateTimeOffset> G
     public PodLiveness WithListing(string @namespace, IReadOnlySet<string> podUids, DateTimeOffset at) =>
         new(Gone.RemoveRange(podUids.Where(Gone.ContainsKey)), Listed.SetItem(@namespace, new Listing(podUids, at)));
 
-    /// <summary>Forgets pods gone longer than <paramref name="retention"/> (their entries are pruned by then).</summary>
+    /// <summary>
+    /// Forgets pods gone longer than twice <paramref name="retention"/>: a write of their shard within the
+    /// retention has stored the gone time in their entries, which are pruned from it after that.
+    /// </summary>
     public PodLiveness Expire(DateTimeOffset now, TimeSpan retention) =>
-        this with { Gone = Gone.RemoveRange(Gone.Where(g => g.Value + retention < now).Select(g => g.Key)) };
+        this with { Gone = Gone.RemoveRange(Gone.Where(g => g.Value + retention + retention < now).Select(g => g.Key)) };
 
     /// <summary>The entry with its pod's gone time as this node knows it.</summary>
     public SavedPosition Apply(SavedPosition position)

@@ -247,6 +247,29 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
     }
 
     [Fact]
+    public async Task Positions_of_pods_gone_longer_than_the_retention_are_pruned_whether_this_node_owns_them_or_not()
+    {
+        var (owned, unowned, alive) = (UidsInShard(15).First(), UidsInShard(15).Skip(1).First(), UidsInShard(15).Skip(2).First());
+        var (a, b) = (Node("a"), Node("b"));
+        await AcquireAsync(b, unowned);
+        b.Tell(new PositionsKeeper.Acknowledged([At(unowned, 1)]));
+        (await ReleaseAsync(b, unowned)).Saved.Should().BeTrue("released without forget: its pod was still there");
+        foreach (var uid in new[] { owned, alive })
+        {
+            await AcquireAsync(a, uid);
+            a.Tell(new PositionsKeeper.Acknowledged([At(uid, 1)]));
+        }
+
+        a.Tell(new PositionsKeeper.PodsGone([owned, unowned], Time.GetUtcNow()));
+        await FlushAsync(a);
+        (await StoredAsync(15)).Should().HaveCount(3, "within the retention every position is kept");
+
+        Scheduler.Advance(Options.Retention + SaveInterval);
+
+        await AwaitAssertAsync(async () => (await StoredAsync(15)).Select(p => p.Key.PodUid).Should().Equal(alive), Wait);
+    }
+
+    [Fact]
     public async Task An_unreachable_API_server_during_an_acquire_is_retried_and_the_acquire_and_requests_are_answered_once_it_is_back()
     {
         await using var proxy = new SwitchableProxy(_api.Simulator.BaseAddress);
