@@ -70,13 +70,20 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
 
     private static string ShardName(int shard) => $"{BaseName}-{shard:D2}";
 
+    /// <summary>Two nodes, each following one stream of <paramref name="shard"/>.</summary>
+    private async Task<(IActorRef A, IActorRef B, string OnA, string OnB)> TwoNodesOnOneShardAsync(int shard)
+    {
+        var (onA, onB) = (UidsInShard(shard).First(), UidsInShard(shard).Skip(1).First());
+        var (a, b) = (Node("a"), Node("b"));
+        await AcquireAsync(a, onA);
+        await AcquireAsync(b, onB);
+        return (a, b, onA, onB);
+    }
+
     [Fact]
     public async Task Two_nodes_writing_different_streams_of_the_same_shard_at_once_never_lose_each_others_entries()
     {
-        var (mine, theirs) = (UidsInShard(4).First(), UidsInShard(4).Skip(1).First());
-        var (a, b) = (Node("a"), Node("b"));
-        await AcquireAsync(a, mine);
-        await AcquireAsync(b, theirs);
+        var (a, b, mine, theirs) = await TwoNodesOnOneShardAsync(4);
 
         for (var round = 1; round <= 20; round++)
         {
@@ -144,10 +151,7 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
     [Fact]
     public async Task An_acquire_reads_its_shard_afresh_and_sees_what_another_node_wrote_since()
     {
-        var (moved, other) = (UidsInShard(6).First(), UidsInShard(6).Skip(1).First());
-        var (a, b) = (Node("a"), Node("b"));
-        await AcquireAsync(b, moved);
-        await AcquireAsync(a, other);
+        var (a, b, _, moved) = await TwoNodesOnOneShardAsync(6);
         b.Tell(new PositionsKeeper.Acknowledged([At(moved, 7)]));
         await ReleaseAsync(b, moved);
         var reads = _api.RequestsTo(ShardName(6), "GET").Count;
@@ -206,10 +210,7 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
     [Fact]
     public async Task A_release_with_forget_removes_the_container_s_entries_and_keeps_the_others()
     {
-        var (gone, kept) = (UidsInShard(8).First(), UidsInShard(8).Skip(1).First());
-        var (a, b) = (Node("a"), Node("b"));
-        await AcquireAsync(a, gone);
-        await AcquireAsync(b, kept);
+        var (a, b, gone, kept) = await TwoNodesOnOneShardAsync(8);
         a.Tell(new PositionsKeeper.Acknowledged([At(gone, 3, instance: 0), At(gone, 1, instance: 1)]));
         b.Tell(new PositionsKeeper.Acknowledged([At(kept, 4)]));
         await FlushAsync(a);
@@ -297,21 +298,29 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
         (await probe.ExpectMsgAsync<PositionsKeeper.Current>(Wait)).Position!.Position.Skip.Should().Be(11);
     }
 
-    [Fact]
-    public async Task A_release_whose_write_keeps_failing_is_answered_with_the_error_within_its_timeout()
+    /// <summary>Acquires a stream of <paramref name="shard"/>, saves it once, acknowledges more and releases it while its writes fail.</summary>
+    private async Task<(IActorRef Node, TestProbe Probe, string Uid)> ReleaseWhileWritesFailAsync(int shard, int failures)
     {
-        var uid = UidsInShard(13).First();
+        var uid = UidsInShard(shard).First();
         var a = Node("a");
         await AcquireAsync(a, uid);
         a.Tell(new PositionsKeeper.Acknowledged([At(uid, 1)]));
         await FlushAsync(a);
         a.Tell(new PositionsKeeper.Acknowledged([At(uid, 2)]));
-        _api.Simulator.Faults.FailNextRequests(1_000, 503, ShardName(13));
+        _api.Simulator.Faults.FailNextRequests(failures, 503, ShardName(shard));
         var probe = CreateTestProbe();
 
         a.Tell(new ReleaseStream(uid, "app", false), probe);
         await AwaitAssertAsync(() => _api.Simulator.Faults.Requests.Count(r => r.StatusCode == 503).Should().Be(1), Wait);
+        return (a, probe, uid);
+    }
+
+    [Fact]
+    public async Task A_release_whose_write_keeps_failing_is_answered_with_the_error_within_its_timeout()
+    {
+        var (a, probe, _) = await ReleaseWhileWritesFailAsync(13, failures: 1_000);
         await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
         Scheduler.Advance(ShardedPositionsKeeper.ReleaseTimeout);
 
         var released = await probe.ExpectMsgAsync<StreamReleased>(Wait);
@@ -324,17 +333,8 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
     [Fact]
     public async Task A_release_is_answered_once_a_retried_write_succeeds()
     {
-        var uid = UidsInShard(14).First();
-        var a = Node("a");
-        await AcquireAsync(a, uid);
-        a.Tell(new PositionsKeeper.Acknowledged([At(uid, 1)]));
-        await FlushAsync(a);
-        a.Tell(new PositionsKeeper.Acknowledged([At(uid, 2)]));
-        _api.Simulator.Faults.FailNextRequests(1, 503, ShardName(14));
-        var probe = CreateTestProbe();
+        var (_, probe, uid) = await ReleaseWhileWritesFailAsync(14, failures: 1);
 
-        a.Tell(new ReleaseStream(uid, "app", false), probe);
-        await AwaitAssertAsync(() => _api.Simulator.Faults.Requests.Count(r => r.StatusCode == 503).Should().Be(1), Wait);
         Scheduler.Advance(TimeSpan.FromMilliseconds(500));
 
         (await probe.ExpectMsgAsync<StreamReleased>(Wait)).Should().Be(new StreamReleased(uid, "app", true, null));
