@@ -86,7 +86,7 @@ public sealed partial class ShipperGuardian : ShipperActor
         var storeTag = s.Positions.Store.ToString().ToLowerInvariant();
         var positionsOptions = new PositionsKeeperOptions(s.Positions.SaveInterval, s.Positions.Retention, storeTag);
         _positions = Context.ActorOf(
-            s.Cluster.Enabled ? SharedStorePositions.Props(c.PositionsStore, positionsOptions, c.Metrics) : PositionsKeeper.Props(c.PositionsStore, positionsOptions, c.Metrics),
+            c.ShardedPositions is { } sharded ? ShardedPositionsKeeper.Props(sharded, positionsOptions, c.Metrics) : PositionsKeeper.Props(c.PositionsStore, positionsOptions, c.Metrics),
             "positions");
         var window = CreditWindow(s);
         var batcherOptions = new BatcherOptions(
@@ -279,4 +279,7 @@ public sealed record ShipperComponents(
 {
     /// <summary>The cluster's instruments (only with <c>actorloki.cluster.enabled</c>).</summary>
     public ClusterMetrics? ClusterMetrics { get; init; }
+
+    /// <summary>The positions shared by the replicas, one document per shard (only with <c>actorloki.cluster.enabled</c>).</summary>
+    public IShardedPositionsStore? ShardedPositions { get; init; }
 }

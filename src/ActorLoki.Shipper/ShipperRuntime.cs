@@ -123,6 +123,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
         var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self)
         {
             ClusterMetrics = settings.Cluster.Enabled ? InstallCluster(system, kubernetes, ownNamespace, settings.Cluster, options.MeterFactory) : null,
+            ShardedPositions = settings.Cluster.Enabled ? options.ShardedPositionsStore ?? ShardedStore(settings, kubernetes, ownNamespace) : null,
         };
         var runtime = new ShipperRuntime(system, kubernetes, loki, metrics, components, time);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, DrainTaskName, runtime.DrainAsync);
@@ -130,6 +131,18 @@ public sealed class ShipperRuntime : IAsyncDisposable
         system.ActorOf(Props.Create(() => new GuardianWatch(runtime.Guardian, runtime)), "guardian-watch");
         return runtime;
     }
+
+    /// <summary>Cluster mode: one positions document per shard, shared by the replicas (the file store cannot be shared: settings refuse it).</summary>
+    private static IShardedPositionsStore ShardedStore(ActorLokiSettings settings, KubernetesClient kubernetes, string ownNamespace) => settings.Positions.Store switch
+    {
+        PositionsStoreKind.ConfigMap => new ShardedConfigMapPositionsStore(
+            kubernetes,
+            settings.Positions.ConfigMapNamespace.Length > 0 ? settings.Positions.ConfigMapNamespace : ownNamespace,
+            settings.Positions.ConfigMapName,
+            settings.Cluster.Shards),
+        PositionsStoreKind.Memory => new MemoryShardedPositionsStore(settings.Cluster.Shards),
+        _ => throw new InvalidOperationException("actorloki.cluster.enabled = on needs positions.store = configmap (or memory): a file cannot be shared by the replicas"),
+    };
 
     /// <summary>Cluster mode: what discovery needs (the client, the replicas' namespace and selector), and the cluster's instruments.</summary>
     private static ClusterMetrics InstallCluster(ActorSystem system, KubernetesClient kubernetes, string ownNamespace, ClusterSettings cluster, IMeterFactory? meterFactory)
@@ -327,6 +340,9 @@ public sealed record ShipperRuntimeOptions
 
     /// <summary>A positions store instead of the one the settings name (tests keep one across restarts).</summary>
     public IPositionsStore? PositionsStore { get; init; }
+
+    /// <summary>Cluster mode: the store of the positions shared by the nodes (default: from the settings); a <see cref="MemoryShardedPositionsStore"/> shared by the nodes of one process in tests and the demo.</summary>
+    public IShardedPositionsStore? ShardedPositionsStore { get; init; }
 
     public SelfPod? SelfPod { get; init; }
 

@@ -18,7 +18,7 @@ namespace ActorLoki.Shipper.Positions;
 /// from the single-replica ConfigMap <c>{baseName}</c> when there is one, so turning scale-out on resumes where
 /// the single replica was instead of reading up to <c>tail.max-lookback</c> of every log again.
 /// </remarks>
-public sealed class ShardedConfigMapPositionsStore
+public sealed class ShardedConfigMapPositionsStore : IShardedPositionsStore
 {
     /// <summary>The label naming the shard of a positions ConfigMap.</summary>
     public const string ShardLabel = "actorloki.io/positions-shard";

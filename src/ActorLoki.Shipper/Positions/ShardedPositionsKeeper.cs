@@ -25,12 +25,11 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
     public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
 
     // Whatever the options say: this keeper writes ConfigMaps only.
-    private const string StoreTag = "configmap";
     private const string SaveTimer = "save";
     private static readonly TimeSpan MaxReadBackoff = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan WriteRetryDelay = TimeSpan.FromMilliseconds(500);
 
-    private readonly ShardedConfigMapPositionsStore _store;
+    private readonly IShardedPositionsStore _store;
     private readonly PositionsKeeperOptions _options;
     private readonly ShipperMetrics _metrics;
     private readonly TimeProvider _time;
@@ -38,7 +37,7 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
     private readonly Dictionary<ContainerRef, (IActorRef ReplyTo, StreamOwnership.AcquireStream Acquire)> _acquiresAfterRelease = [];
     private PodLiveness _liveness = PodLiveness.None;
 
-    public ShardedPositionsKeeper(ShardedConfigMapPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics)
+    public ShardedPositionsKeeper(IShardedPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics)
     {
         _store = store;
         _options = options;
@@ -70,7 +69,7 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
         Props(new ShardedConfigMapPositionsStore(client, @namespace, baseName, shardCount), options, metrics);
 
     /// <summary>The keeper of a node on a given store.</summary>
-    public static Props Props(ShardedConfigMapPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics) =>
+    public static Props Props(IShardedPositionsStore store, PositionsKeeperOptions options, ShipperMetrics metrics) =>
         Akka.Actor.Props.Create(() => new ShardedPositionsKeeper(store, options, metrics));
 
     protected override void PreStart() => Timers.StartPeriodicTimer(SaveTimer, Save.Instance, _options.SaveInterval);
@@ -160,7 +159,7 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
 
         if (ignored > 0)
         {
-            _metrics.PositionsNotOwned.Add(ignored, ShipperMetrics.Store(StoreTag));
+            _metrics.PositionsNotOwned.Add(ignored, ShipperMetrics.Store(_options.StoreTag));
             LogNotOwned(Log, ignored);
         }
     }

@@ -42,6 +42,11 @@ internal sealed partial class SettingsBinder
             Problem(B + "port-name", $"{B}port-name is empty: with no {C}seed-nodes it names the management port of the replicas' pods");
         }
 
+        if (settings.Enabled && String("actorloki.positions.store").Trim().Equals("file", StringComparison.OrdinalIgnoreCase))
+        {
+            Problem("actorloki.positions.store", $"actorloki.positions.store = file cannot be shared by the replicas of {C}enabled = on: use configmap (one ConfigMap per shard)");
+        }
+
         return settings;
     }
 

@@ -46,7 +46,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public SimulatedCluster Cluster => Kube.Cluster;
 
-    public MemoryPositionsStore Positions { get; } = new();
+    public MemoryShardedPositionsStore Positions { get; } = new(32);
 
     public ShipperRuntime?[] Nodes { get; }
 
@@ -95,7 +95,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 Credentials = KubernetesCredentials.Token(Kube.Tokens.Current),
                 Source = "test",
             },
-            PositionsStore = Positions,
+            ShardedPositionsStore = Positions,
             Environment = new KubernetesEnvironment(new Dictionary<string, string>()),
         });
         Nodes[node] = runtime;
