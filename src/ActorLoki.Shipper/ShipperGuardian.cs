@@ -98,7 +98,7 @@ public sealed partial class ShipperGuardian : ShipperActor
 
         var labeler = new StreamLabeler(s.Labels, s.ClusterName, new LabelLimits(s.Loki.MaxLabelNames, s.Loki.MaxLabelValueLength));
         var tail = new TailContext(c.Kubernetes, _batcher, _positions, s.Tail, c.Metrics, s.Kubernetes.RequestTimeout);
-        var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Time);
+        var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Time) { Replicas = c.Replicas };
         if (s.Cluster.Enabled)
         {
             StartClusterNode(context, tail, labeler);
@@ -282,4 +282,7 @@ public sealed record ShipperComponents(
 
     /// <summary>The positions shared by the replicas, one document per shard (only with <c>actorloki.cluster.enabled</c>).</summary>
     public IShardedPositionsStore? ShardedPositions { get; init; }
+
+    /// <summary>The shipper's replicas, not followed with <c>selection.exclude-self</c> (only with <c>actorloki.cluster.enabled</c>).</summary>
+    public ShipperReplicas? Replicas { get; init; }
 }

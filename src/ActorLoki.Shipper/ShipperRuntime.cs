@@ -124,6 +124,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
         {
             ClusterMetrics = settings.Cluster.Enabled ? InstallCluster(system, kubernetes, ownNamespace, settings.Cluster, options.MeterFactory) : null,
             ShardedPositions = settings.Cluster.Enabled ? options.ShardedPositionsStore ?? ShardedStore(settings, kubernetes, ownNamespace) : null,
+            Replicas = settings.Cluster.Enabled ? new ShipperReplicas(ownNamespace, LabelSelector.Parse(settings.Cluster.Bootstrap.PodLabelSelector)) : null,
         };
         var runtime = new ShipperRuntime(system, kubernetes, loki, metrics, components, time);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, DrainTaskName, runtime.DrainAsync);

@@ -271,6 +271,12 @@ public sealed partial class NamespaceSupervisor : ShipperActor
             return false;
         }
 
+        // Scaled out, every replica of the shipper is "self".
+        if (_ctx.Selection.ExcludeSelf && _ctx.Replicas is { } replicas && meta.Namespace == replicas.Namespace && replicas.Selector.Matches(meta.Labels))
+        {
+            return false;
+        }
+
         return _pods.Allows(meta.Name ?? string.Empty);
     }
 
@@ -361,4 +367,11 @@ public sealed record NamespaceContext(
     IActorRef Positions,
     SelfPod? SelfPod,
     TimeProvider Time,
-    IActorRef? Placement = null);
+    IActorRef? Placement = null)
+{
+    /// <summary>Scaled out: the shipper's replicas (excluded like its own pod, with <c>selection.exclude-self</c>).</summary>
+    public ShipperReplicas? Replicas { get; init; }
+}
+
+/// <summary>The pods of the shipper's replicas: those of <paramref name="Namespace"/> that <paramref name="Selector"/> matches.</summary>
+public sealed record ShipperReplicas(string Namespace, LabelSelector Selector);

@@ -37,6 +37,15 @@ internal sealed partial class SettingsBinder
             Problem(B + "pod-label-selector", $"{B}pod-label-selector is empty: with no {C}seed-nodes the replicas find each other by this selector");
         }
 
+        try
+        {
+            _ = Discovery.LabelSelector.Parse(settings.Bootstrap.PodLabelSelector);
+        }
+        catch (FormatException e)
+        {
+            Problem(B + "pod-label-selector", e.Message);
+        }
+
         if (settings.Enabled && settings.SeedNodes.Count == 0 && settings.Bootstrap.PortName.Trim().Length == 0)
         {
             Problem(B + "port-name", $"{B}port-name is empty: with no {C}seed-nodes it names the management port of the replicas' pods");

@@ -64,6 +64,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         var settings = EndToEnd.ShipperHarness.DefaultSettings(Loki.PushUrl);
         settings["kubernetes.namespaces"] = $"[{Namespace}]";
         settings["shutdown.drain-deadline"] = "20s";
+        // As deployed: the shipper's own replicas (cluster.bootstrap.pod-label-selector) are not followed.
+        settings["selection.exclude-self"] = "true";
         foreach (var (key, value) in new Dictionary<string, string>
         {
             ["cluster.enabled"] = "on",
@@ -96,7 +98,8 @@ public sealed class ClusterHarness : IAsyncDisposable
                 Source = "test",
             },
             ShardedPositionsStore = Positions,
-            Environment = new KubernetesEnvironment(new Dictionary<string, string>()),
+            // The replicas run in the namespace they follow, as the scale-out overlay deploys them.
+            Environment = new KubernetesEnvironment(new Dictionary<string, string> { ["POD_NAMESPACE"] = Namespace }),
         });
         Nodes[node] = runtime;
         return runtime;
