@@ -14,42 +14,29 @@ namespace ActorLoki.Kubernetes.Logs;
 /// </summary>
 internal static class ChunkPool
 {
-    /// <summary>Byte arrays up to this length are "small" (a chunk of a few dozen lines).</summary>
-    private const int SmallBytes = 8 * 1024;
+    // Bytes up to 8 KiB and line arrays up to 512 lines are small (a chunk of a few dozen lines).
+    private static readonly SizedPool<byte> s_bytes = new(8 * 1024, 1024 * 1024);
+    private static readonly SizedPool<LogLine> s_lines = new(512, 64 * 1024);
 
-    /// <summary>Line arrays up to this length are "small" (as many lines as a small byte array holds).</summary>
-    private const int SmallLines = 512;
+    public static byte[] RentBytes(int length) => s_bytes.Rent(length);
 
-    private static readonly ArrayPool<byte> s_smallBytes = ArrayPool<byte>.Create(SmallBytes, 1024);
-    private static readonly ArrayPool<byte> s_largeBytes = ArrayPool<byte>.Create(1024 * 1024, 8);
-    private static readonly ArrayPool<LogLine> s_smallLines = ArrayPool<LogLine>.Create(SmallLines, 1024);
-    private static readonly ArrayPool<LogLine> s_largeLines = ArrayPool<LogLine>.Create(64 * 1024, 8);
+    public static void Return(byte[] array) => s_bytes.Return(array);
 
-    public static byte[] RentBytes(int length) => length <= SmallBytes ? s_smallBytes.Rent(length) : s_largeBytes.Rent(length);
+    public static LogLine[] RentLines(int length) => s_lines.Rent(length);
 
-    public static void Return(byte[] array)
+    public static void Return(LogLine[] array) => s_lines.Return(array);
+
+    /// <summary>
+    /// Arrays up to <paramref name="smallLength"/> (a power of two) kept 1,024 to a size, longer ones up to
+    /// <paramref name="largestLength"/> 8 to a size; longer still are allocated and left to the GC.
+    /// </summary>
+    private sealed class SizedPool<T>(int smallLength, int largestLength)
     {
-        if (array.Length <= SmallBytes)
-        {
-            s_smallBytes.Return(array);
-        }
-        else
-        {
-            s_largeBytes.Return(array);
-        }
-    }
+        private readonly ArrayPool<T> _small = ArrayPool<T>.Create(smallLength, 1024);
+        private readonly ArrayPool<T> _large = ArrayPool<T>.Create(largestLength, 8);
 
-    public static LogLine[] RentLines(int length) => length <= SmallLines ? s_smallLines.Rent(length) : s_largeLines.Rent(length);
+        public T[] Rent(int length) => length <= smallLength ? _small.Rent(length) : _large.Rent(length);
 
-    public static void Return(LogLine[] array)
-    {
-        if (array.Length <= SmallLines)
-        {
-            s_smallLines.Return(array);
-        }
-        else
-        {
-            s_largeLines.Return(array);
-        }
+        public void Return(T[] array) => (array.Length <= smallLength ? _small : _large).Return(array);
     }
 }
