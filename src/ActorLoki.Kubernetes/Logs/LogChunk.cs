@@ -8,7 +8,7 @@ namespace ActorLoki.Kubernetes.Logs;
 /// The lines one read of a log stream produced: one byte buffer and the <see cref="LogLine"/>s in it.
 /// <para>
 /// Ownership: the reader hands the chunk over and never touches it again. Its arrays are rented from
-/// <see cref="ArrayPool{T}.Shared"/>; whoever holds the chunk last (e.g. the batcher, once Loki acknowledged
+/// <see cref="ChunkPool"/>; whoever holds the chunk last (e.g. the batcher, once Loki acknowledged
 /// its lines) calls <see cref="Dispose"/> to return them. A chunk that is never disposed is simply
 /// collected. After <see cref="Dispose"/>, reading the chunk throws <see cref="ObjectDisposedException"/>.
 /// </para>
@@ -62,8 +62,8 @@ public sealed class LogChunk : IDisposable
     {
         ArgumentNullException.ThrowIfNull(lines);
         var size = lines.Sum(l => Encoding.UTF8.GetByteCount(l.Content) + 1);
-        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
-        var entries = ArrayPool<LogLine>.Shared.Rent(Math.Max(lines.Count, 1));
+        var bytes = ChunkPool.RentBytes(Math.Max(size, 1));
+        var entries = ChunkPool.RentLines(Math.Max(lines.Count, 1));
         var offset = 0;
         for (var i = 0; i < lines.Count; i++)
         {
@@ -81,12 +81,12 @@ public sealed class LogChunk : IDisposable
     {
         if (Interlocked.Exchange(ref _bytes, null) is { } bytes)
         {
-            ArrayPool<byte>.Shared.Return(bytes);
+            ChunkPool.Return(bytes);
         }
 
         if (Interlocked.Exchange(ref _lines, null) is { } lines)
         {
-            ArrayPool<LogLine>.Shared.Return(lines);
+            ChunkPool.Return(lines);
         }
     }
 

@@ -245,7 +245,7 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
 
         // One copy of the consumed bytes into a buffer the chunk owns; line offsets are already relative to it.
         var size = position - first;
-        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        var bytes = ChunkPool.RentBytes(size);
         buffer.AsSpan(first, size).CopyTo(bytes);
         var chunk = new LogChunk(bytes, size, _chunkLines!, _chunkCount);
         _chunkLines = null;
@@ -354,13 +354,13 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
         if (_chunkLines is null)
         {
             // Sized for lines of about 128 bytes; grown if they are shorter.
-            _chunkLines = ArrayPool<LogLine>.Shared.Rent(Math.Max(16, (_end - _chunkStart) / 128));
+            _chunkLines = ChunkPool.RentLines(Math.Max(16, (_end - _chunkStart) / 128));
         }
         else if (_chunkCount == _chunkLines.Length)
         {
-            var larger = ArrayPool<LogLine>.Shared.Rent(_chunkLines.Length * 2);
+            var larger = ChunkPool.RentLines(_chunkLines.Length * 2);
             _chunkLines.AsSpan().CopyTo(larger);
-            ArrayPool<LogLine>.Shared.Return(_chunkLines);
+            ChunkPool.Return(_chunkLines);
             _chunkLines = larger;
         }
 
@@ -388,7 +388,7 @@ public sealed class LogStreamReader : IDisposable, IAsyncDisposable
 
         if (_chunkLines is not null)
         {
-            ArrayPool<LogLine>.Shared.Return(_chunkLines);
+            ChunkPool.Return(_chunkLines);
             _chunkLines = null;
         }
     }

@@ -347,6 +347,11 @@ public sealed class PrometheusExporter : IDisposable
     private sealed class Family
     {
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+
+        // Measurements with one string tag (a namespace, a reason) are most of ActorLoki's, and a tail records two per
+        // chunk read: their series is found by that tag, without sorting and rendering the label set first (which was
+        // 6 % of the shipper's CPU at 40,000 lines/s). Not for observable instruments, whose series are cleared.
+        private readonly ConcurrentDictionary<(string Key, string Value), Series> _byOneTag = new();
         private readonly double[] _bounds;
         private readonly bool _observable;
 
@@ -392,8 +397,20 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var pairs = SortedLabels(tags);
-            var series = _series.GetOrAdd(RenderLabels(pairs), static (_, state) => new Series(state.Bounds.Length, state.Pairs), (Bounds: _bounds, Pairs: pairs));
+            Series series;
+            if (!_observable && tags.Length == 1 && tags[0].Value is string text)
+            {
+                var key = (tags[0].Key, text);
+                if (!_byOneTag.TryGetValue(key, out series!))
+                {
+                    series = _byOneTag.GetOrAdd(key, Find(tags));
+                }
+            }
+            else
+            {
+                series = Find(tags);
+            }
+
             switch (Kind)
             {
                 case Kind.Histogram:
@@ -406,6 +423,12 @@ public sealed class PrometheusExporter : IDisposable
                     series.Set(value);
                     break;
             }
+        }
+
+        private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var pairs = SortedLabels(tags);
+            return _series.GetOrAdd(RenderLabels(pairs), static (_, state) => new Series(state.Bounds.Length, state.Pairs), (Bounds: _bounds, Pairs: pairs));
         }
 
         /// <summary>Observable series report afresh at each scrape: forget series not observed again.</summary>
