@@ -66,7 +66,7 @@ public static class ActorLokiConfiguration
             return new ConfigurationLoadResult(configFile, null, null, problems);
         }
 
-        UnknownKeys.Report(effective, schema, akka, problems);
+        UnknownKeys.Report(effective, schema, AkkaReference.UsesClusterModules(effective) ? AkkaReference.WithCluster.Schema : akka, problems);
         AkkaSection.Report(effective, problems);
 
         // Bound even when an override was already wrong, so every bad value is reported at once.

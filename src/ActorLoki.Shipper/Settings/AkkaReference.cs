@@ -40,7 +40,63 @@ internal sealed class AkkaReference
         Schema = new ReferenceSchema(new HoconObject([new(Root, akka)], Origin), Root);
     }
 
+    private static readonly Lazy<AkkaReference> LazyWithCluster = new(static () => new AkkaReference(WithClusterModules(AkkaFactory.Default())));
+
+    /// <summary>Akka core's reference configuration.</summary>
     public static AkkaReference Default => LazyDefault.Value;
+
+    /// <summary>
+    /// Akka core's reference configuration with those of the modules a scaled-out shipper runs (remoting, cluster,
+    /// sharding, singleton, distributed data, coordination, discovery, management). Read only for a configuration
+    /// that turns clustering on or tunes those modules, so that a single replica never loads their assemblies.
+    /// </summary>
+    public static AkkaReference WithCluster => LazyWithCluster.Value;
+
+    /// <summary>Whether <paramref name="effective"/> needs <see cref="WithCluster"/> to tell its <c>akka.*</c> keys.</summary>
+    public static bool UsesClusterModules(HoconObject effective)
+    {
+        ArgumentNullException.ThrowIfNull(effective);
+        if (effective.TryGetField(ReferenceSchema.Root, out var actorloki) && actorloki is HoconObject ours
+            && ours.TryGetField("cluster", out var cluster) && cluster is HoconObject clusterSection
+            && clusterSection.TryGetField("enabled", out var enabled) && enabled is HoconScalar { Text: "on" or "true" or "yes" })
+        {
+            return true;
+        }
+
+        return effective.TryGetField(Root, out var akka) && akka is HoconObject section
+            && ClusterModuleSections.Any(name => section.TryGetField(name, out _));
+    }
+
+    private static readonly string[] ClusterModuleSections = ["remote", "cluster", "management", "discovery", "coordination"];
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static AkkaConfig WithClusterModules(AkkaConfig core)
+    {
+        var config = core;
+        var assemblies = new[]
+        {
+            typeof(Akka.Remote.RemoteSettings).Assembly,
+            typeof(Akka.Cluster.Cluster).Assembly,
+            typeof(Akka.Cluster.Sharding.ClusterSharding).Assembly,
+            typeof(Akka.Cluster.Tools.Singleton.ClusterSingletonManager).Assembly,
+            typeof(Akka.DistributedData.DistributedData).Assembly,
+            typeof(Akka.Coordination.Lease).Assembly,
+            typeof(Akka.Discovery.Discovery).Assembly,
+            typeof(Akka.Management.Dsl.AkkaManagement).Assembly,
+            typeof(Akka.Management.Cluster.Bootstrap.ClusterBootstrap).Assembly,
+        };
+        foreach (var assembly in assemblies)
+        {
+            foreach (var name in assembly.GetManifestResourceNames().Where(static n => n.EndsWith(".conf", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                using var stream = assembly.GetManifestResourceStream(name)!;
+                using var reader = new StreamReader(stream);
+                config = config.WithFallback(AkkaFactory.ParseString(reader.ReadToEnd()));
+            }
+        }
+
+        return config;
+    }
 
     /// <summary>The known keys; free-form sections are empty maps, as in reference.conf.</summary>
     public ReferenceSchema Schema { get; }

@@ -221,6 +221,24 @@ public sealed class AkkaSectionTests : IDisposable
     }
 
     [Fact]
+    public void Keys_of_the_cluster_modules_are_known_and_their_misspellings_get_the_closest_key()
+    {
+        var (path, warnings) = WarningsOf("""
+            actorloki.cluster.enabled = on
+            akka {
+              cluster.failure-detector.acceptable-heartbeat-pause = 5s
+              cluster.sharding.handoff-timeout = 30s
+              remote.dot-netty.tcp.maximum-frame-size = 256000b
+              management.http.port = 8558
+              cluster.failure-detector.threshhold = 12
+            }
+            """);
+
+        warnings.Should().Equal(
+            $"{path}:7:41: unknown key akka.cluster.failure-detector.threshhold is ignored; did you mean akka.cluster.failure-detector.threshold?");
+    }
+
+    [Fact]
     public void Deployments_serializers_and_dispatchers_the_user_defines_are_not_unknown()
     {
         var result = _files.LoadText("""

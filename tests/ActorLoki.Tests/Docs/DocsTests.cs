@@ -187,12 +187,41 @@ public sealed partial class DocsTests(ScrapedMetrics metrics) : IClassFixture<Sc
     [Fact]
     public void Metrics_and_logs_describes_every_metric_the_host_exports_and_no_other()
     {
-        var described = MetricRow().Matches(Read(MetricsDoc)).Select(m => m.Groups[1].Value).ToList();
+        var document = Read(MetricsDoc);
+        var scaleOut = document.IndexOf("\n### Scale-out\n", StringComparison.Ordinal);
+        scaleOut.Should().BePositive("the metrics of a clustered replica have a section of their own");
+        var described = MetricRow().Matches(document[..scaleOut]).Select(m => m.Groups[1].Value).ToList();
 
         described.Should().OnlyHaveUniqueItems();
         // The .NET runtime's own metrics (dotnet_*) are documented by .NET; the README points there.
         described.Should().BeEquivalentTo(metrics.Families.Keys.Where(k => !k.StartsWith("dotnet_", StringComparison.Ordinal)), "each metric on /metrics has a row saying what it means");
         metrics.Families.Keys.Should().Contain("dotnet_gc_last_collection_heap_size_bytes", "the runtime's metrics are exported too");
+    }
+
+    [Fact]
+    public void Metrics_and_logs_describes_every_metric_of_a_clustered_replica_in_its_scale_out_section()
+    {
+        var document = Read(MetricsDoc);
+        var section = document[document.IndexOf("\n### Scale-out\n", StringComparison.Ordinal)..];
+        var described = MetricRow().Matches(section).Select(m => m.Groups[1].Value).ToList();
+
+        // The instruments as the exporter names them (a counter gains _total), read from the meters themselves.
+        var published = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name is ActorLoki.Shipper.Cluster.ClusterMetrics.MeterName)
+                {
+                    published.Add(instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) ? instrument.Name + "_total" : instrument.Name);
+                }
+            },
+        };
+        listener.Start();
+        using var cluster = new ActorLoki.Shipper.Cluster.ClusterMetrics();
+
+        described.Should().BeEquivalentTo(published.Distinct(), "each metric of a clustered replica has a row in the scale-out section");
+        metrics.Families.Keys.Should().NotContain(k => k.StartsWith("actorloki_cluster_", StringComparison.Ordinal), "a single replica exports no cluster metric");
     }
 
     private static string Section(string document, string title)
