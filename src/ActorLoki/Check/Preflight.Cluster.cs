@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using ActorLoki.Kubernetes;
 using ActorLoki.Kubernetes.Models;
@@ -86,18 +87,7 @@ internal sealed partial class Preflight
 
         var pods = list.Value!.Items ?? [];
         var running = pods.Where(p => p.Status is { Phase: "Running", PodIP.Length: > 0 } && p.Metadata?.DeletionTimestamp is null).ToList();
-        var replicas = new List<(Pod Pod, int Management)>();
-        foreach (var pod in running)
-        {
-            if (PortNamed(pod, bootstrap.PortName) is { } management)
-            {
-                replicas.Add((pod, management));
-            }
-            else
-            {
-                Fail($"replica pod {pod.Metadata?.Name}", Diagnosis.NoManagementPort(bootstrap));
-            }
-        }
+        var replicas = running.Select(p => (Pod: p, Management: PortNamed(p, bootstrap.PortName))).Where(r => r.Management is not null).Select(r => (r.Pod, Management: r.Management!.Value)).ToList();
 
         var self = environment.GetVariable("POD_NAME") ?? environment.GetVariable("HOSTNAME");
         var notRunning = pods.Count - running.Count;
@@ -105,6 +95,11 @@ internal sealed partial class Preflight
             + (replicas.Count > 0 ? $" ({string.Join(", ", replicas.Select(r => r.Pod.Metadata?.Name == self ? $"{self}, this one" : r.Pod.Metadata?.Name))})" : "")
             + (notRunning > 0 ? $"; {notRunning} more not Running or terminating" : "");
         Pass(found);
+        foreach (var pod in running.Where(p => PortNamed(p, bootstrap.PortName) is null))
+        {
+            Fail($"replica pod {pod.Metadata?.Name}", Diagnosis.NoManagementPort(bootstrap));
+        }
+
         if (replicas.Count < bootstrap.RequiredContactPoints)
         {
             Note($"fewer than cluster.bootstrap.required-contact-points = {bootstrap.RequiredContactPoints}: a new cluster forms only once that many replicas find each other "
@@ -222,13 +217,20 @@ internal sealed partial class Preflight
         var missing = passed.Count - existingCount;
         var conflicts = passed.Count(s => s.Conflict);
         var range = $"{ns}/{store.NameOf(0)} … {store.NameOf(store.ShardCount - 1)}";
-        var summary = $"positions ConfigMaps {range} ({Count(store.ShardCount, "shard")}"
-            + (passed.Count < shards.Length ? $", {passed.Count} of them fine" : "")
-            + $"): {existingCount} exist ({Count(passed.Sum(s => s.Streams ?? 0), "stream position")}), read and written back unchanged"
-            + (conflicts > 0 ? $" ({conflicts} changed meanwhile, so nothing was written)" : "")
-            + (missing > 0
-                ? $"; {missing} do not exist yet: the shipper creates each when it first saves that shard, {(seedFrom ? $"seeded from {positions.ConfigMapName}" : "empty")} (check creates none)"
-                : "");
+        var created = $"the shipper creates each when it first saves that shard, {(seedFrom ? $"seeded from {positions.ConfigMapName}" : "empty")} (check creates none)";
+        var found = new List<string>();
+        if (existingCount > 0)
+        {
+            found.Add($"{existingCount} exist ({Count(passed.Sum(s => s.Streams ?? 0), "stream position")}), read and written back unchanged"
+                + (conflicts > 0 ? $" ({conflicts} changed meanwhile, so nothing was written)" : ""));
+        }
+
+        if (missing > 0)
+        {
+            found.Add($"{(existingCount > 0 ? missing.ToString(CultureInfo.InvariantCulture) : "none")} {(existingCount > 0 ? "do not exist" : "exists")} yet: {created}");
+        }
+
+        var summary = $"positions ConfigMaps {range} ({Count(store.ShardCount, "shard")}{(passed.Count < shards.Length ? $", {passed.Count} of them fine" : "")}): {string.Join("; ", found)}";
         Pass(summary);
     }
 
