@@ -207,6 +207,21 @@ internal sealed class PodSnapshot : StoredObject
             writer.WriteStartObject();
             writer.WriteString("name", container.Name);
             writer.WriteString("image", container.Image);
+            if (container.Ports.Count > 0)
+            {
+                writer.WriteStartArray("ports");
+                foreach (var port in container.Ports)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", port.Name);
+                    writer.WriteNumber("containerPort", port.ContainerPort);
+                    writer.WriteString("protocol", "TCP");
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteStartObject("resources");
             writer.WriteEndObject();
             writer.WriteString("terminationMessagePath", "/dev/termination-log");
@@ -301,6 +316,7 @@ internal sealed class PodSnapshot : StoredObject
     private sealed record ContainerView(
         string Name,
         string Image,
+        IReadOnlyList<SimulatedContainerPort> Ports,
         ContainerStateKind State,
         string WaitingReason,
         int RestartCount,
@@ -319,6 +335,7 @@ internal sealed class PodSnapshot : StoredObject
             return new ContainerView(
                 c.Name,
                 c.Image,
+                c.Ports,
                 c.State,
                 c.WaitingReason,
                 // As the kubelet reports it: the number of the newest instance, also while it waits in

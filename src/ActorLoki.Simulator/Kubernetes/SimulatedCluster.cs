@@ -79,7 +79,7 @@ public sealed class SimulatedCluster
                 throw new InvalidOperationException($"Pod {ns}/{spec.Name} already exists.");
             }
 
-            var pod = new SimulatedPod(ns, spec.Name, Guid.NewGuid().ToString(), Now()) { NodeName = spec.NodeName, Owner = spec.Owner };
+            var pod = new SimulatedPod(ns, spec.Name, Guid.NewGuid().ToString(), Now()) { NodeName = spec.NodeName, Owner = spec.Owner, IpOnStart = spec.PodIp };
             foreach (var (k, v) in spec.Labels)
             {
                 pod.Labels[k] = v;
@@ -97,7 +97,11 @@ public sealed class SimulatedCluster
 
             foreach (var name in spec.Containers)
             {
-                pod.Containers.Add(new SimulatedContainer(name, false, spec.Image) { WaitingReason = spec.InitContainers.Count > 0 ? "PodInitializing" : "ContainerCreating" });
+                pod.Containers.Add(new SimulatedContainer(name, false, spec.Image)
+                {
+                    WaitingReason = spec.InitContainers.Count > 0 ? "PodInitializing" : "ContainerCreating",
+                    Ports = spec.Ports.TryGetValue(name, out var ports) ? ports : [],
+                });
             }
 
             _pods[(ns, spec.Name)] = pod;
@@ -529,7 +533,7 @@ public sealed class SimulatedCluster
     private void StartLocked(SimulatedPod pod)
     {
         pod.StartTime ??= Now();
-        pod.PodIp ??= $"10.244.{(_podIps / 250) % 250}.{(_podIps++ % 250) + 2}";
+        pod.PodIp ??= pod.IpOnStart ?? $"10.244.{(_podIps / 250) % 250}.{(_podIps++ % 250) + 2}";
         if (pod.InitContainers.FirstOrDefault(c => c.State == ContainerStateKind.Waiting) is { } init)
         {
             NewInstance(pod, init);

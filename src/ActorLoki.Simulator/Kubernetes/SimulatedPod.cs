@@ -28,6 +28,8 @@ internal sealed class ContainerInstance(int restartCount, string containerId, Da
 /// <summary>A container of a simulated pod: its instances (the current one last) and its state. Guarded by the cluster's lock.</summary>
 internal sealed class SimulatedContainer(string name, bool isInit, string image)
 {
+    public IReadOnlyList<SimulatedContainerPort> Ports { get; init; } = [];
+
     public string Name { get; } = name;
 
     public bool IsInit { get; } = isInit;
@@ -67,6 +69,9 @@ internal sealed class SimulatedPod(string @namespace, string name, string uid, D
     public string NodeName { get; set; } = "node-1";
 
     public string? PodIp { get; set; }
+
+    /// <summary>The IP the pod gets when it starts (a pending pod has none); null: the next of the simulator's.</summary>
+    public string? IpOnStart { get; init; }
 
     public DateTimeOffset? StartTime { get; set; }
 

@@ -9,7 +9,12 @@ namespace ActorLoki.Check;
 /// <summary><c>actorloki check</c>: see <see cref="Preflight"/>.</summary>
 public static class CheckCommand
 {
-    public static Command Create(TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment)
+    /// <param name="kubernetesEnvironment">
+    /// Where the Kubernetes credentials and the downward API's variables (POD_NAME, POD_NAMESPACE, POD_IP) are read:
+    /// the machine's by default, one of their own in tests.
+    /// </param>
+    public static Command Create(
+        TextWriter output, TextWriter error, Func<IReadOnlyDictionary<string, string>> environment, KubernetesEnvironment? kubernetesEnvironment = null)
     {
         var check = new Command(
             "check",
@@ -19,11 +24,12 @@ public static class CheckCommand
         options.Flag("--dry-run", "actorloki.check.dry-run", "Probe Loki with an empty push that stores nothing, instead of pushing a test line.");
         options.Setting("--timeout", "actorloki.check.timeout", "DURATION", "Time allowed for each check, e.g. 10s.");
         options.AddTo(check);
-        check.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
+        check.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), kubernetesEnvironment ?? KubernetesEnvironment.System, output, error, cancellationToken));
         return check;
     }
 
-    private static async Task<int> RunAsync(ConfigurationSources sources, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        ConfigurationSources sources, KubernetesEnvironment kubernetesEnvironment, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var config = ActorLokiConfiguration.Load(sources);
         await output.WriteLineAsync($"actorloki check ({config.ConfigFile ?? "no configuration file: defaults, environment and options"})").ConfigureAwait(false);
@@ -39,7 +45,7 @@ public static class CheckCommand
         var (loggerFactory, serilog) = ActorLokiLogging.Create(logging, error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
         try
         {
-            return await new Preflight(settings, output, KubernetesEnvironment.System, loggerFactory).RunAsync(cancellationToken).ConfigureAwait(false);
+            return await new Preflight(settings, output, kubernetesEnvironment, loggerFactory).RunAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

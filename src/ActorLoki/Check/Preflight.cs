@@ -20,7 +20,7 @@ namespace ActorLoki.Check;
 /// positions ConfigMap is created (empty) only when it does not exist, otherwise written back unchanged; the test
 /// line goes to a stream of its own, and <c>--dry-run</c> sends Loki an empty push that stores nothing.
 /// </summary>
-internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, KubernetesEnvironment environment, ILoggerFactory loggerFactory)
+internal sealed partial class Preflight(ActorLokiSettings settings, TextWriter output, KubernetesEnvironment environment, ILoggerFactory loggerFactory)
 {
     private readonly TimeSpan _timeout = settings.Check.Timeout;
     private int _passed;
@@ -73,6 +73,11 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         foreach (var ns in namespaces)
         {
             await CheckNamespaceAsync(client, ns, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.Cluster.Enabled)
+        {
+            await CheckClusterAsync(client, ownNamespace, cancellationToken).ConfigureAwait(false);
         }
 
         await CheckPositionsAsync(client, ownNamespace, cancellationToken).ConfigureAwait(false);
@@ -168,6 +173,12 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
         }
 
         var ns = positions.ConfigMapNamespace.Length > 0 ? positions.ConfigMapNamespace : ownNamespace;
+        if (settings.Cluster.Enabled)
+        {
+            await CheckShardedPositionsAsync(client, ns, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var name = $"positions ConfigMap {ns}/{positions.ConfigMapName}";
         var read = await AttemptAsync(ct => client.TryGetConfigMapAsync(ns, positions.ConfigMapName, ct), cancellationToken).ConfigureAwait(false);
         if (read.Error is not null)
@@ -348,6 +359,13 @@ internal sealed class Preflight(ActorLokiSettings settings, TextWriter output, K
     {
         _passed++;
         output.WriteLine($"✓ {what}");
+        output.Flush();
+    }
+
+    /// <summary>A remark on the check just passed: worth knowing, not a failure.</summary>
+    private void Note(string note)
+    {
+        output.WriteLine($"    ! {note}");
         output.Flush();
     }
 

@@ -10,7 +10,7 @@ using ActorLoki.Tests.Hosting;
 namespace ActorLoki.Tests.Check;
 
 /// <summary>`actorloki check` against the simulated API server and the Loki-compatible receiver, through a kubeconfig as a user would.</summary>
-public sealed class CheckCommandTests : SimulatedBackends
+public sealed partial class CheckCommandTests : SimulatedBackends
 {
     private const string ServiceAccount = "system:serviceaccount:shop:actorloki";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "actorloki-check-" + Guid.NewGuid().ToString("N"));
@@ -27,6 +27,7 @@ public sealed class CheckCommandTests : SimulatedBackends
 
     public override async Task DisposeAsync()
     {
+        StopListeners();
         await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }

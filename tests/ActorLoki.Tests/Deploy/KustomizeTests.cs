@@ -18,6 +18,7 @@ public sealed class KustomizeTests : IDisposable
         "deploy/overlays/eks-fargate",
         "deploy/overlays/cluster-wide",
         "deploy/overlays/multi-namespace",
+        "deploy/overlays/scale-out",
     };
 
     private const string ServiceAccount = "actorloki";
@@ -106,8 +107,16 @@ public sealed class KustomizeTests : IDisposable
         var pod = deployment["spec"]!["template"]!["spec"]!.AsObject();
         var container = pod["containers"]!.AsArray().Should().ContainSingle().Subject!.AsObject();
 
-        ((long)deployment["spec"]!["replicas"]!).Should().Be(1);
-        ((string?)deployment["spec"]!["strategy"]!["type"]).Should().Be("Recreate", "an old and a new pod must never ship the same streams at once");
+        if (settings.Cluster.Enabled)
+        {
+            ScalesOut(objects, deployment, container, settings.Cluster);
+        }
+        else
+        {
+            ((long)deployment["spec"]!["replicas"]!).Should().Be(1);
+            ((string?)deployment["spec"]!["strategy"]!["type"]).Should().Be("Recreate", "an old and a new pod must never ship the same streams at once");
+        }
+
         ((string?)pod["serviceAccountName"]).Should().Be(ServiceAccount);
         ((bool?)pod["securityContext"]!["runAsNonRoot"]).Should().BeTrue();
         ((long)pod["securityContext"]!["runAsUser"]!).Should().Be(1654);
@@ -167,6 +176,49 @@ public sealed class KustomizeTests : IDisposable
         env.Should().Contain(["POD_NAME", "POD_NAMESPACE"], "the shipper excludes its own pod and finds its namespace through them");
     }
 
+    /// <summary>
+    /// Scale-out: an odd number of replicas (keep-majority), replaced one at a time, the ports the replicas reach
+    /// each other on, POD_IP from the downward API, a disruption budget of one, and pods that the bootstrap's
+    /// selector finds.
+    /// </summary>
+    private static void ScalesOut(IReadOnlyList<JsonObject> objects, JsonObject deployment, JsonObject container, ClusterSettings cluster)
+    {
+        var replicas = (long)deployment["spec"]!["replicas"]!;
+        replicas.Should().BeGreaterThanOrEqualTo(3, "with two, losing one leaves a tie that keep-majority may settle by stopping both");
+        (replicas % 2).Should().Be(1, "an odd number of replicas never splits into two halves");
+        var strategy = deployment["spec"]!["strategy"]!;
+        ((string?)strategy["type"]).Should().Be("RollingUpdate", "a new replica joins before an old one hands its streams over");
+        strategy["rollingUpdate"]!["maxUnavailable"]!.ToString().Should().BeOneOf("0", "0%");
+
+        var ports = container["ports"]!.AsArray().Select(p => ((string?)p!["name"], (long)p["containerPort"]!)).ToList();
+        ports.Should().Contain(p => p.Item2 == cluster.Port && !string.IsNullOrEmpty(p.Item1), "Akka remoting listens on cluster.port");
+        ports.Should().Contain((cluster.Bootstrap.PortName, cluster.Bootstrap.ManagementPort), "Cluster Bootstrap finds the management port by cluster.bootstrap.port-name");
+
+        if (cluster.Hostname.Trim().Length == 0)
+        {
+            var podIp = container["env"]!.AsArray().Should().ContainSingle(e => (string?)e!["name"] == "POD_IP").Subject!;
+            ((string?)podIp["valueFrom"]!["fieldRef"]!["fieldPath"]).Should().Be("status.podIP");
+        }
+
+        var podLabels = deployment["spec"]!["template"]!["metadata"]!["labels"]!.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value);
+        if (cluster.SeedNodes.Count == 0)
+        {
+            // Equality terms (k=v, k==v) only: the form the overlays use.
+            foreach (var term in cluster.Bootstrap.PodLabelSelector.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var pair = term.Replace("==", "=", StringComparison.Ordinal).Split('=', 2);
+                podLabels.Should().Contain(pair[0], pair[1], "cluster.bootstrap.pod-label-selector must find the Deployment's pods");
+            }
+        }
+
+        var budget = Single(objects, "PodDisruptionBudget");
+        ((long?)budget["spec"]!["maxUnavailable"]).Should().Be(1, "a drain takes one replica at a time, so a majority stays");
+        NamespaceOf(budget).Should().Be(NamespaceOf(deployment));
+        var selected = budget["spec"]!["selector"]!["matchLabels"]!.AsObject().ToDictionary(l => l.Key, l => (string?)l.Value);
+        selected.Should().NotBeEmpty();
+        podLabels.Should().Contain(selected, "the budget selects the Deployment's pods");
+    }
+
     private static (string? Path, long Port) Probe(JsonObject container, string name)
     {
         var get = container[name]!["httpGet"]!;
@@ -210,14 +262,41 @@ public sealed class KustomizeTests : IDisposable
             needed.Add($"{scope}: [] pods/log [] get");
         }
 
+        // Scale-out's replicas find each other by listing the pods of their own namespace.
+        var cluster = settings.Cluster;
+        if (cluster.Enabled && cluster.SeedNodes.Count == 0 && !followed.Contains(ownScope) && !followed.Contains("cluster"))
+        {
+            needed.Add($"{ownScope}: [] pods [] list");
+        }
+
         if (settings.Positions.Store == PositionsStoreKind.ConfigMap)
         {
             var scope = settings.Positions.ConfigMapNamespace.Length > 0 ? settings.Positions.ConfigMapNamespace : ownScope;
             needed.Add($"{scope}: [] configmaps [] create");
-            needed.Add($"{scope}: [] configmaps [{settings.Positions.ConfigMapName}] get,update");
+            needed.Add($"{scope}: [] configmaps [{string.Join(",", PositionsConfigMaps(settings).Order(StringComparer.Ordinal))}] get,update");
         }
 
         return needed;
+    }
+
+    /// <summary>
+    /// The positions ConfigMaps: the single one; in cluster mode also one per shard, <c>{name}-NN</c> (two digits up
+    /// to 100 shards, three beyond), the single one then only read to seed the shards.
+    /// </summary>
+    private static IEnumerable<string> PositionsConfigMaps(ActorLokiSettings settings)
+    {
+        var name = settings.Positions.ConfigMapName;
+        yield return name;
+        if (!settings.Cluster.Enabled)
+        {
+            yield break;
+        }
+
+        var format = settings.Cluster.Shards <= 100 ? "D2" : "D3";
+        for (var shard = 0; shard < settings.Cluster.Shards; shard++)
+        {
+            yield return $"{name}-{shard.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}";
+        }
     }
 
     private static string Rule(JsonNode rule)
