@@ -22,7 +22,7 @@ internal sealed partial class SettingsBinder
                 RequiredContactPoints = Int(B + "required-contact-points", 1),
                 StableMargin = Duration(B + "stable-margin"),
             },
-            Shards = Int(C + "shards", 1, 10000),
+            Shards = Int(C + "shards", 1, 1000),
             HandOffTimeout = Duration(C + "hand-off-timeout"),
             EnsureInterval = Duration(C + "ensure-interval"),
             SplitBrainResolver = new SplitBrainSettings

@@ -54,7 +54,7 @@ public sealed class ClusterSettingsTests : IDisposable
             "actorloki.cluster.port = 70000: expected a whole number from 0 to 65535",
             "actorloki.cluster.seed-nodes[0] = \"akka.tcp://other@10.0.0.1:4053\": expected an Akka address such as \"akka.tcp://actorloki@10.0.0.5:4053\"",
             "actorloki.cluster.seed-nodes[1] = \"http://10.0.0.2\": expected an Akka address such as \"akka.tcp://actorloki@10.0.0.5:4053\"",
-            "actorloki.cluster.shards = 0: expected a whole number from 1 to 10000",
+            "actorloki.cluster.shards = 0: expected a whole number from 1 to 1000",
             "actorloki.cluster.split-brain-resolver.active-strategy = \"lease-majority\": expected one of keep-majority",
         ]);
     }
