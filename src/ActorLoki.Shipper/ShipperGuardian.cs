@@ -185,6 +185,8 @@ public sealed partial class ShipperGuardian : ShipperActor
 
     private static Task<bool> HandOffShardsAsync(ActorSystem system, TimeSpan deadline) => ClusterNode.HandOffAsync(system, deadline);
 
+    private static Task<IReadOnlyList<ICanTell>> LocalTailsAsync(ActorSystem system, TimeSpan timeout) => ClusterNode.LocalTailsAsync(system, timeout);
+
     private static TimeSpan Remaining(TimeProvider time, long started, TimeSpan deadline)
     {
         var left = deadline - time.GetElapsedTime(started);
@@ -224,19 +226,27 @@ public sealed partial class ShipperGuardian : ShipperActor
         var replyTo = Sender;
         var timeout = TimeSpan.FromSeconds(5);
         var tails = new List<ContainerTail.TailStatus>();
+        var groups = new List<IReadOnlyList<ICanTell>>();
+        if (_components.Settings.Cluster.Enabled)
+        {
+            // Scaled out, the tails are the children of this node's stream entities.
+            groups.Add(await LocalTailsAsync(Context.System, timeout));
+        }
+
         foreach (var ns in _namespaces)
         {
-            NamespaceSupervisor.Tails refs;
             try
             {
-                refs = await ns.Ask<NamespaceSupervisor.Tails>(NamespaceSupervisor.GetTails.Instance, timeout);
+                groups.Add((await ns.Ask<NamespaceSupervisor.Tails>(NamespaceSupervisor.GetTails.Instance, timeout)).Refs);
             }
             catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException)
             {
-                continue;
             }
+        }
 
-            var statuses = await Task.WhenAll(refs.Refs.Select(async t =>
+        foreach (var refs in groups)
+        {
+            var statuses = await Task.WhenAll(refs.Select(async t =>
             {
                 try
                 {

@@ -118,6 +118,26 @@ public static partial class ClusterNode
             shards);
     }
 
+    /// <summary>
+    /// The tails of the stream entities on this node (for <c>/debug/streams</c>): each entity runs its tail as its
+    /// child <c>tail</c>, under its shard of the region (entity names are URL-encoded by sharding).
+    /// </summary>
+    public static async Task<IReadOnlyList<ICanTell>> LocalTailsAsync(ActorSystem system, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        try
+        {
+            var region = ClusterSharding.Get(system).ShardRegion(RegionName);
+            var current = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, timeout).ConfigureAwait(false);
+            return [.. current.Shards.SelectMany(s => s.EntityIds.Select(id =>
+                (ICanTell)system.ActorSelection(region.Path / s.ShardId / Uri.EscapeDataString(id) / "tail")))];
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException or OperationCanceledException or ArgumentException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Whether this node is an Up member of the cluster (readiness when clustering is on).</summary>
     public static bool IsUp(ActorSystem system) =>
         Akka.Cluster.Cluster.Get(system).SelfMember.Status == Akka.Cluster.MemberStatus.Up;

@@ -33,6 +33,13 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
         holders.Keys.Should().BeEquivalentTo(streams);
         holders.Values.Should().OnlyContain(nodes => nodes.Count == 1, "a stream lives on one node");
         h.FollowedStreams().Should().Be(streams.Count, "one tail per stream over the cluster");
+        var debugStreams = new List<string>();
+        foreach (var node in h.Running)
+        {
+            debugStreams.AddRange((await node.GetStreamsAsync()).Tails.Select(t => t.Container + "@" + t.Pod));
+        }
+
+        debugStreams.Should().HaveCount(streams.Count, "each node's /debug/streams lists the tails it runs, and together they are every stream once");
 
         var report = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(30));
         report.ExactlyOnce.Should().BeTrue(report.ToString());
