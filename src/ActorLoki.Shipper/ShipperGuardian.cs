@@ -1,4 +1,5 @@
 using ActorLoki.Shipper.Actors;
+using ActorLoki.Shipper.Cluster;
 using Akka.Actor;
 using ActorLoki.Kubernetes;
 using ActorLoki.Loki;
@@ -83,7 +84,10 @@ public sealed partial class ShipperGuardian : ShipperActor
         var c = _components;
         var s = c.Settings;
         var storeTag = s.Positions.Store.ToString().ToLowerInvariant();
-        _positions = Context.ActorOf(PositionsKeeper.Props(c.PositionsStore, new PositionsKeeperOptions(s.Positions.SaveInterval, s.Positions.Retention, storeTag), c.Metrics), "positions");
+        var positionsOptions = new PositionsKeeperOptions(s.Positions.SaveInterval, s.Positions.Retention, storeTag);
+        _positions = Context.ActorOf(
+            s.Cluster.Enabled ? SharedStorePositions.Props(c.PositionsStore, positionsOptions, c.Metrics) : PositionsKeeper.Props(c.PositionsStore, positionsOptions, c.Metrics),
+            "positions");
         var window = CreditWindow(s);
         var batcherOptions = new BatcherOptions(
             s.Loki.Batch.MaxBytes, s.Loki.Batch.MaxWait, s.Loki.Batch.MaxLines, s.Loki.Buffer.MaxBytes, s.Loki.Buffer.WhenFull, s.Loki.Retry.MaxRetries,
@@ -95,7 +99,12 @@ public sealed partial class ShipperGuardian : ShipperActor
         var labeler = new StreamLabeler(s.Labels, s.ClusterName, new LabelLimits(s.Loki.MaxLabelNames, s.Loki.MaxLabelValueLength));
         var tail = new TailContext(c.Kubernetes, _batcher, _positions, s.Tail, c.Metrics, s.Kubernetes.RequestTimeout);
         var context = new NamespaceContext(c.Kubernetes, s.Kubernetes, s.Selection, labeler, tail, _positions, c.SelfPod, Time);
-        foreach (var ns in c.Namespaces)
+        if (s.Cluster.Enabled)
+        {
+            StartClusterNode(context, tail, labeler);
+        }
+
+        foreach (var ns in s.Cluster.Enabled ? [] : c.Namespaces)
         {
             var name = ns is null ? "ns-all" : $"ns-{ns}";
             _namespaces.Add(Context.ActorOf(NamespaceSupervisor.Props(context, ns), name));
@@ -104,6 +113,18 @@ public sealed partial class ShipperGuardian : ShipperActor
         var namespaces = string.Join(", ", c.Namespaces.Select(n => n ?? "all namespaces"));
         var loki = s.Loki.Url.GetLeftPart(UriPartial.Path);
         LogStarted(Log, namespaces, loki, c.PositionsStore.Description);
+    }
+
+    /// <summary>
+    /// Cluster mode: streams are sharding entities on whichever node holds their shard, and the pods are
+    /// watched by the cluster's one stream coordinator (a singleton), instead of by this guardian's children.
+    /// A method of its own so that a single replica never compiles a call into Akka.Cluster.
+    /// </summary>
+    private void StartClusterNode(NamespaceContext context, TailContext tail, StreamLabeler labeler)
+    {
+        var c = _components;
+        var entities = new StreamEntityContext(tail, labeler, _batcher, _positions, c.Settings.Cluster.HandOffTimeout, c.ClusterMetrics!);
+        ClusterNode.Start(Context, new ClusterStart(c.Settings.Cluster, entities, context, c.Namespaces));
     }
 
     /// <summary>
@@ -119,6 +140,15 @@ public sealed partial class ShipperGuardian : ShipperActor
         var started = time.GetTimestamp();
         var deadline = shutdown.Deadline;
         LogDraining(Log, deadline);
+
+        if (_components.Settings.Cluster.Enabled)
+        {
+            // First hand this node's streams over (each stops reading, has its lines pushed and its position
+            // saved), so the next owner resumes where this one was acknowledged; then drain what is left.
+            var handedOver = await HandOffShardsAsync(Context.System, Remaining(time, started, deadline));
+            var took = time.GetElapsedTime(started);
+            LogHandedOff(Log, handedOver, took);
+        }
 
         foreach (var ns in _namespaces)
         {
@@ -152,6 +182,8 @@ public sealed partial class ShipperGuardian : ShipperActor
         LogDrained(Log, report.Drained, report.PositionsSaved, report.BufferedBytesLeft, report.Took);
         replyTo.Tell(report);
     }
+
+    private static Task<bool> HandOffShardsAsync(ActorSystem system, TimeSpan deadline) => ClusterNode.HandOffAsync(system, deadline);
 
     private static TimeSpan Remaining(TimeProvider time, long started, TimeSpan deadline)
     {
@@ -227,6 +259,9 @@ public sealed partial class ShipperGuardian : ShipperActor
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Stopping: no more reading; pushing what is buffered within {Deadline}")]
     private static partial void LogDraining(ILogger logger, TimeSpan deadline);
 
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Cluster: this node's streams handed over = {HandedOver}, after {Took}")]
+    private static partial void LogHandedOff(ILogger logger, bool handedOver, TimeSpan took);
+
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Stopped: everything pushed = {Drained}, positions saved = {Saved}, {Left} bytes left unacknowledged, in {Took}")]
     private static partial void LogDrained(ILogger logger, bool drained, bool saved, long left, TimeSpan took);
 }
@@ -240,4 +275,8 @@ public sealed record ShipperComponents(
     IPositionsStore PositionsStore,
     ShipperMetrics Metrics,
     IReadOnlyList<string?> Namespaces,
-    SelfPod? SelfPod);
+    SelfPod? SelfPod)
+{
+    /// <summary>The cluster's instruments (only with <c>actorloki.cluster.enabled</c>).</summary>
+    public ClusterMetrics? ClusterMetrics { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using ActorLoki.Shipper.Actors;
+using ActorLoki.Shipper.Cluster;
 using Akka;
 using Akka.Actor;
 using ActorLoki.Kubernetes;
@@ -68,7 +69,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
     public static ShipperRuntime Start(ShipperRuntimeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = ShipperAkkaConfig.Build(options.Settings, options.AkkaLogger);
+        var config = ShipperAkkaConfig.Build(options.Settings, options.AkkaLogger, options.Environment);
         var system = ActorSystem.Create(SystemName, BootstrapSetup.Create().WithConfig(config));
         return Attach(system, options);
     }
@@ -119,13 +120,41 @@ public sealed class ShipperRuntime : IAsyncDisposable
 
         ActorServices.Install(system, new ActorServicesSetup { LoggerFactory = loggerFactory, TimeProvider = time, MeterFactory = options.MeterFactory });
         DeadLetterCounter.Start(system);
-        var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self);
+        var components = new ShipperComponents(settings, kubernetes, loki, store, metrics, namespaces, self)
+        {
+            ClusterMetrics = settings.Cluster.Enabled ? InstallCluster(system, kubernetes, ownNamespace, settings.Cluster, options.MeterFactory) : null,
+        };
         var runtime = new ShipperRuntime(system, kubernetes, loki, metrics, components, time);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, DrainTaskName, runtime.DrainAsync);
         runtime.Guardian = system.ActorOf(ShipperGuardian.Props(components), "guardian");
         system.ActorOf(Props.Create(() => new GuardianWatch(runtime.Guardian, runtime)), "guardian-watch");
         return runtime;
     }
+
+    /// <summary>Cluster mode: what discovery needs (the client, the replicas' namespace and selector), and the cluster's instruments.</summary>
+    private static ClusterMetrics InstallCluster(ActorSystem system, KubernetesClient kubernetes, string ownNamespace, ClusterSettings cluster, IMeterFactory? meterFactory)
+    {
+        ClusterServices.Install(system, kubernetes, ownNamespace, cluster.Bootstrap.PodLabelSelector);
+        return new ClusterMetrics(meterFactory);
+    }
+
+    /// <summary>Whether clustering is on and this node is an Up member (readiness); true when clustering is off.</summary>
+    public bool IsClusterMemberUp => !Components.Settings.Cluster.Enabled || ClusterUp();
+
+    /// <summary>Membership, this node's shards and entities (<c>/debug/cluster</c>); null when clustering is off.</summary>
+    public async Task<ClusterStatus?> GetClusterStatusAsync()
+    {
+        if (!Components.Settings.Cluster.Enabled)
+        {
+            return null;
+        }
+
+        return await ClusterStatusAsync().ConfigureAwait(false);
+    }
+
+    private bool ClusterUp() => ClusterNode.IsUp(System);
+
+    private Task<ClusterStatus> ClusterStatusAsync() => ClusterNode.GetStatusAsync(System, TimeSpan.FromSeconds(5));
 
     /// <summary>How to reach the API server, as the <c>actorloki.kubernetes</c> settings and the environment say.</summary>
     public static KubernetesClientConfiguration LoadKubernetesConfiguration(KubernetesSettings kubernetes, KubernetesEnvironment environment) =>
@@ -217,6 +246,7 @@ public sealed class ShipperRuntime : IAsyncDisposable
         _kubernetes.Dispose();
         _loki.Dispose();
         Metrics.Dispose();
+        Components.ClusterMetrics?.Dispose();
     }
 
     /// <summary>The coordinated-shutdown task: asks the guardian to drain, unless there is nothing left to ask.</summary>

@@ -35,7 +35,12 @@ public sealed class Pod : IKubernetesObject
     }
 
     private static List<Container>? Containers(IList<V1Container>? containers) =>
-        containers?.Select(c => new Container { Name = c.Name, Image = c.Image }).ToList();
+        containers?.Select(c => new Container
+        {
+            Name = c.Name,
+            Image = c.Image,
+            Ports = c.Ports is { Count: > 0 } ports ? ports.Select(p => new ContainerPort { Name = p.Name, Number = p.ContainerPort }).ToList() : null,
+        }).ToList();
 
     private static List<ContainerStatus>? Statuses(IList<V1ContainerStatus>? statuses) =>
         statuses?.Select(s => new ContainerStatus
@@ -74,6 +79,17 @@ public sealed class Container
     public string? Name { get; set; }
 
     public string? Image { get; set; }
+
+    /// <summary>The ports it declares (a scaled-out ActorLoki finds its replicas' management port by name).</summary>
+    public List<ContainerPort>? Ports { get; set; }
+}
+
+public sealed class ContainerPort
+{
+    public string? Name { get; set; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("containerPort")]
+    public int Number { get; set; }
 }
 
 public sealed class PodStatus

@@ -1,4 +1,6 @@
 using System.Globalization;
+using ActorLoki.Kubernetes.Configuration;
+using ActorLoki.Shipper.Cluster;
 using ActorLoki.Shipper.Settings;
 using Akka.Configuration;
 
@@ -16,11 +18,25 @@ public static class ShipperAkkaConfig
 
     private static readonly string MailboxType = typeof(InspectedMailbox).AssemblyQualifiedName!;
 
-    /// <summary>The configuration for <paramref name="settings"/>; <paramref name="logger"/> replaces Akka's default logger.</summary>
-    public static Config Build(ActorLokiSettings settings, string? logger = null)
+    /// <summary>
+    /// The configuration for <paramref name="settings"/>; <paramref name="logger"/> replaces Akka's default logger.
+    /// With <c>actorloki.cluster.enabled</c> the cluster's configuration joins both layers (its address from
+    /// <paramref name="environment"/>'s POD_IP when <c>cluster.hostname</c> is empty); without, the provider stays
+    /// local and nothing of remoting or clustering is configured.
+    /// </summary>
+    public static Config Build(ActorLokiSettings settings, string? logger = null, KubernetesEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return Required(settings, logger).WithFallback(User(settings.AkkaConfig)).WithFallback(Defaults(settings));
+        var required = Required(settings, logger);
+        var defaults = Defaults(settings);
+        if (settings.Cluster.Enabled)
+        {
+            var hostname = ClusterAkkaConfig.Hostname(settings.Cluster, environment ?? KubernetesEnvironment.System);
+            required = ConfigurationFactory.ParseString(ClusterAkkaConfig.Required(settings.Cluster, hostname)).WithFallback(required);
+            defaults = defaults.WithFallback(ConfigurationFactory.ParseString(ClusterAkkaConfig.Defaults()));
+        }
+
+        return required.WithFallback(User(settings.AkkaConfig)).WithFallback(defaults);
     }
 
     /// <summary>

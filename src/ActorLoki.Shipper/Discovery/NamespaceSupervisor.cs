@@ -16,6 +16,12 @@ namespace ActorLoki.Shipper.Discovery;
 /// that lives for seconds is read), forwards every change of a pod to its tails, tells them when their pod
 /// is deleted, and tells the positions keeper which pods exist so positions of gone pods expire.
 /// </summary>
+/// <remarks>
+/// Where a stream lives is behind one seam, <see cref="NamespaceContext.Placement"/>: without one (a single
+/// replica) each stream is a child tail of this actor; with one (the cluster's stream coordinator) this actor
+/// only decides which streams must exist and tells the placement, which runs them as sharding entities on
+/// whichever node holds their shard. Selection, exclusion and the positions' pod bookkeeping are the same.
+/// </remarks>
 public sealed partial class NamespaceSupervisor : ShipperActor
 {
     private readonly NamespaceContext _ctx;
@@ -159,6 +165,12 @@ public sealed partial class NamespaceSupervisor : ShipperActor
             return;
         }
 
+        if (_ctx.Placement is { } placement)
+        {
+            Place(placement, podEvent);
+            return;
+        }
+
         if (podEvent.Type == PodEventType.Deleted)
         {
             _knownPods.Remove(uid);
@@ -208,6 +220,29 @@ public sealed partial class NamespaceSupervisor : ShipperActor
             _tails[(uid, container)] = tail;
             _byRef[tail] = (uid, container);
         }
+    }
+
+    /// <summary>The placement seam: which containers of the pod must be followed (started and selected), or that it is gone.</summary>
+    private void Place(IActorRef placement, PodEvent podEvent)
+    {
+        var pod = podEvent.Pod;
+        var uid = pod.Metadata!.Uid!;
+        if (podEvent.Type == PodEventType.Deleted)
+        {
+            _knownPods.Remove(uid);
+            placement.Tell(new StreamPlacement.PodGone(pod));
+            _ctx.Positions.Tell(new PositionsKeeper.PodsGone([uid], _ctx.Time.GetUtcNow()));
+            return;
+        }
+
+        _knownPods.Add(uid);
+        if (_stopping)
+        {
+            return;
+        }
+
+        var wanted = IsSelected(pod) ? WantedContainers(pod).Where(c => HasStarted(pod, c)).ToList() : [];
+        placement.Tell(new StreamPlacement.PodStreams(pod, wanted));
     }
 
     private void OnTailTerminated(Terminated terminated)
@@ -302,7 +337,21 @@ public sealed partial class NamespaceSupervisor : ShipperActor
 /// <summary>The shipper's own pod, excluded from following by default.</summary>
 public sealed record SelfPod(string Namespace, string Name);
 
+/// <summary>
+/// What a namespace supervisor tells a placement (<see cref="NamespaceContext.Placement"/>) instead of running
+/// tails itself: which containers of a pod must be followed now, and which pods are gone.
+/// </summary>
+public static class StreamPlacement
+{
+    /// <summary>The pod as it is now and its containers to follow (started and selected); any other is not to be followed.</summary>
+    public sealed record PodStreams(Pod Pod, IReadOnlyList<string> Containers);
+
+    /// <summary>The pod was deleted (its last state).</summary>
+    public sealed record PodGone(Pod Pod);
+}
+
 /// <summary>What a namespace supervisor and its tails share.</summary>
+/// <param name="Placement">Where streams live: null runs them as child tails; an actor is told <see cref="StreamPlacement"/> messages instead.</param>
 public sealed record NamespaceContext(
     KubernetesClient Client,
     KubernetesSettings Kubernetes,
@@ -311,4 +360,5 @@ public sealed record NamespaceContext(
     TailContext Tail,
     IActorRef Positions,
     SelfPod? SelfPod,
-    TimeProvider Time);
+    TimeProvider Time,
+    IActorRef? Placement = null);

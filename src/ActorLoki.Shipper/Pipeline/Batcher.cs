@@ -31,6 +31,7 @@ namespace ActorLoki.Shipper.Pipeline;
 public sealed partial class Batcher : ShipperActor, IWithTimers
 {
     private const string FlushTimer = "flush";
+    private const string StreamsFlushTimerPrefix = "flush-streams-";
 
     private readonly BatcherOptions _options;
     private readonly IActorRef _positions;
@@ -49,6 +50,9 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     private readonly HashSet<IActorRef> _reclaiming = [];
     private readonly Dictionary<StreamKey, KeyProgress> _progress = [];
     private readonly List<IActorRef> _drainRequesters = [];
+    // Containers handed over (cluster mode): pushed now, whatever their age, until nothing of them is unsettled.
+    private readonly List<StreamsFlush> _streamFlushes = [];
+    private long _nextStreamFlush;
 
     private long _buffered;
     private long _held;
@@ -74,6 +78,8 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         Receive<PushFailed>(OnPushFailed);
         Receive<FlushDue>(_ => OnFlushDue());
         Receive<Drain>(_ => OnDrain());
+        Receive<FlushStreams>(OnFlushStreams);
+        Receive<StreamsFlushDeadline>(OnStreamsFlushDeadline);
         Receive<GetStatus>(_ => Sender.Tell(Status()));
     }
 
@@ -140,6 +146,20 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         public static readonly Drained Instance = new();
     }
 
+    /// <summary>
+    /// A hand-over (cluster mode): push every line of the container of <paramref name="PodUid"/> named
+    /// <paramref name="Container"/> (all its instances) now, whatever its age, and answer with
+    /// <see cref="StreamsFlushed"/> once none is unsettled, or when <paramref name="Deadline"/> has passed.
+    /// The container's tail has stopped before, so no line of it arrives meanwhile.
+    /// </summary>
+    public sealed record FlushStreams(string PodUid, string Container, TimeSpan Deadline);
+
+    /// <summary>
+    /// The container's lines are settled and their positions sent to the positions keeper
+    /// (<paramref name="ChunksLeft"/> = 0), or the deadline passed with that many chunks unsettled.
+    /// </summary>
+    public sealed record StreamsFlushed(string PodUid, string Container, int ChunksLeft);
+
     public sealed record GetStatus
     {
         public static readonly GetStatus Instance = new();
@@ -152,6 +172,11 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     {
         public static readonly FlushDue Instance = new();
     }
+
+    private sealed record StreamsFlushDeadline(long Id);
+
+    /// <summary>A <see cref="FlushStreams"/> waiting for its container's chunks to be settled.</summary>
+    private sealed record StreamsFlush(long Id, FlushStreams Request, IActorRef ReplyTo);
 
     // ---- credit ------------------------------------------------------------------------------------------
 
@@ -561,7 +586,56 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     }
 
     private bool IsDue(StreamBuffer stream) =>
-        _drainRequesters.Count > 0 || IsFull(stream) || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow();
+        _drainRequesters.Count > 0 || IsFull(stream) || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow() || IsFlushing(stream);
+
+    private bool IsFlushing(StreamBuffer stream) =>
+        _streamFlushes.Count > 0 && stream.Chunks.Any(c => _streamFlushes.Exists(f => IsOf(c.Stream.Key, f.Request)));
+
+    private static bool IsOf(StreamKey key, FlushStreams flush) =>
+        key.PodUid == flush.PodUid && key.Container == flush.Container;
+
+    private void OnFlushStreams(FlushStreams flush)
+    {
+        var pending = new StreamsFlush(_nextStreamFlush++, flush, Sender);
+        _streamFlushes.Add(pending);
+        foreach (var stream in _streams.Values.Where(s => s.Pending.Count > 0 && s.Chunks.Exists(c => IsOf(c.Stream.Key, flush))))
+        {
+            _ready.Add(stream);
+        }
+
+        Timers.StartSingleTimer(StreamsFlushTimerPrefix + pending.Id, new StreamsFlushDeadline(pending.Id), flush.Deadline);
+        TryDispatch();
+        CompleteStreamFlushes();
+    }
+
+    private void OnStreamsFlushDeadline(StreamsFlushDeadline deadline)
+    {
+        var index = _streamFlushes.FindIndex(f => f.Id == deadline.Id);
+        if (index >= 0)
+        {
+            var flush = _streamFlushes[index];
+            _streamFlushes.RemoveAt(index);
+            flush.ReplyTo.Tell(new StreamsFlushed(flush.Request.PodUid, flush.Request.Container, UnsettledChunks(flush.Request)));
+        }
+    }
+
+    /// <summary>Answers every flush whose container has nothing unsettled any more (its positions are with the keeper).</summary>
+    private void CompleteStreamFlushes()
+    {
+        for (var i = _streamFlushes.Count - 1; i >= 0; i--)
+        {
+            var flush = _streamFlushes[i];
+            if (UnsettledChunks(flush.Request) == 0)
+            {
+                _streamFlushes.RemoveAt(i);
+                Timers.Cancel(StreamsFlushTimerPrefix + flush.Id);
+                flush.ReplyTo.Tell(new StreamsFlushed(flush.Request.PodUid, flush.Request.Container, 0));
+            }
+        }
+    }
+
+    private int UnsettledChunks(FlushStreams flush) =>
+        _progress.Where(p => IsOf(p.Key, flush)).Sum(p => (int)(p.Value.NextSequence - p.Value.NextToConfirm));
 
     /// <summary>The stream's pending lines make a batch of <c>max-bytes</c> (or <c>max-lines</c>): they go without waiting.</summary>
     private bool IsFull(StreamBuffer stream) =>
@@ -631,6 +705,9 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         {
             _positions.Tell(new PositionsKeeper.Acknowledged([.. moved.Values]));
         }
+
+        // After the positions went to the keeper: a hand-over releases the stream only once they are there.
+        CompleteStreamFlushes();
     }
 
     private void OnDrain()

@@ -30,6 +30,9 @@ public sealed record ActorLokiSettings
 
     public required ShutdownSettings Shutdown { get; init; }
 
+    /// <summary>Scale-out over Akka.Cluster (off: one replica, no remoting).</summary>
+    public required ClusterSettings Cluster { get; init; }
+
     public required HttpSettings Http { get; init; }
 
     public required LoggingSettings Logging { get; init; }

@@ -33,6 +33,7 @@ internal sealed partial class SettingsBinder
                 Throughput = Int("actorloki.actors.throughput", 1),
                 MailboxCapacity = Int("actorloki.actors.mailbox-capacity", 1),
             },
+            Cluster = BindCluster(),
             Demo = BindDemo(),
             Check = new CheckSettings
             {
