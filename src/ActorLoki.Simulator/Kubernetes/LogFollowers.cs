@@ -117,11 +117,14 @@ public sealed class LogFollowers
         var all = Intervals();
         // Closed at the very instant counts: a client killed at lostAt has its connections closed then.
         var lost = all.Where(i => i.Client == client && i.Opened <= lostAt && (i.Closed is null || i.Closed >= lostAt)).Select(i => i.Stream).ToHashSet();
-        var again = new Dictionary<FollowedStream, DateTimeOffset?>();
-        foreach (var stream in lost)
+        var again = lost.ToDictionary(s => s, _ => (DateTimeOffset?)null);
+        foreach (var i in all)
         {
-            again[stream] = all.Where(i => i.Stream == stream && i.Client != client && (i.Closed is null || i.Closed > lostAt))
-                .Select(i => (DateTimeOffset?)Max(i.Opened, lostAt)).Min();
+            if (i.Client != client && (i.Closed is null || i.Closed > lostAt) && again.TryGetValue(i.Stream, out var first))
+            {
+                var at = Max(i.Opened, lostAt);
+                again[i.Stream] = first is null || at < first ? at : first;
+            }
         }
 
         return new Refollowing(client, lostAt, again);
