@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using ActorLoki.Simulator.Kubernetes;
+using Xunit.Abstractions;
+
+namespace ActorLoki.Shipper.Tests.Cluster;
+
+/// <summary>
+/// Three clustered shippers in one process (real remoting on 127.0.0.1, static seeds, default cluster timings)
+/// following one simulated namespace: every stream is followed by exactly one node; a node that leaves hands
+/// its streams over without a missing or a duplicated line; a node that dies has its streams followed again by
+/// the others.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterStreamsTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Formation = TimeSpan.FromSeconds(40);
+
+    [Fact]
+    public async Task Every_stream_is_followed_by_exactly_one_node_and_delivered_once()
+    {
+        await using var h = await ClusterHarness.StartAsync(3, output);
+        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 6, ContainersPerPod = 2, LinesPerSecondPerContainer = 50, Seed = 3 });
+        scenario.Start();
+        await h.StartAllAsync(Formation);
+        var streams = h.Streams();
+
+        // The first node's shards are allocated before the others join; sharding's rebalance then hands some over
+        // to them (each a hand-over while the containers write).
+        var spread = WriteUntilAsync(scenario, () => h.FollowedStreams() == streams.Count && NodesHolding(h) == 3);
+        await ClusterHarness.WaitUntilAsync(() => spread.IsCompleted, TimeSpan.FromSeconds(60), "streams spread over the three nodes");
+        await WriteAsync(scenario, TimeSpan.FromSeconds(1));
+
+        var holders = await h.HoldersAsync();
+        holders.Keys.Should().BeEquivalentTo(streams);
+        holders.Values.Should().OnlyContain(nodes => nodes.Count == 1, "a stream lives on one node");
+        h.FollowedStreams().Should().Be(streams.Count, "one tail per stream over the cluster");
+
+        var report = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(30));
+        report.ExactlyOnce.Should().BeTrue(report.ToString());
+    }
+
+    [Fact]
+    public async Task A_node_leaving_gracefully_hands_its_streams_over_with_no_line_missing_or_repeated()
+    {
+        await using var h = await ClusterHarness.StartAsync(3, output);
+        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 6, ContainersPerPod = 2, LinesPerSecondPerContainer = 100, Seed = 5 });
+        scenario.Start();
+        await h.StartAllAsync(Formation);
+        var streams = h.Streams();
+        await WriteAsync(scenario, TimeSpan.FromSeconds(2));
+        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count, TimeSpan.FromSeconds(30), "every stream followed");
+
+        // The node holding most streams leaves (SIGTERM) while the containers keep writing.
+        var holders = await h.HoldersAsync();
+        var leaving = holders.Values.GroupBy(n => n[0]).OrderByDescending(g => g.Count()).First().Key;
+        var moved = holders.Count(p => p.Value[0] == leaving);
+        var node = h.Nodes[leaving]!;
+        h.Nodes[leaving] = null;
+        var stop = node.StopAsync();
+        await WriteAsync(scenario, TimeSpan.FromSeconds(3));
+        var report = await stop;
+        await node.DisposeAsync();
+        h.Log($"node {leaving} left with {moved} streams: {report}");
+
+        await WriteAsync(scenario, TimeSpan.FromSeconds(2));
+        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count, TimeSpan.FromSeconds(30), "every stream followed by the two others");
+        var delivery = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(30));
+        moved.Should().BeGreaterThan(0);
+        delivery.Missing.Should().Be(0, delivery.ToString());
+        delivery.VisibleDuplicates.Should().Be(0, delivery.ToString());
+        delivery.ResentAndDeduplicated.Should().Be(0, "the next owner resumes exactly after the last acknowledged line: " + delivery);
+        delivery.ExactlyOnce.Should().BeTrue(delivery.ToString());
+        (await h.HoldersAsync()).Values.Should().OnlyContain(n => n.Count == 1 && n[0] != leaving);
+    }
+
+    [Fact]
+    public async Task A_node_that_dies_has_its_streams_followed_again_by_the_others_within_30_seconds()
+    {
+        await using var h = await ClusterHarness.StartAsync(3, output);
+        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 6, ContainersPerPod = 2, LinesPerSecondPerContainer = 50, Seed = 9 });
+        scenario.Start();
+        await h.StartAllAsync(Formation);
+        var streams = h.Streams();
+        await WriteAsync(scenario, TimeSpan.FromSeconds(2));
+        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count, TimeSpan.FromSeconds(30), "every stream followed");
+
+        // Not the first node (the seed), and one that follows something.
+        var holders = await h.HoldersAsync();
+        var victim = holders.Values.Select(n => n[0]).Where(n => n != 0).GroupBy(n => n).OrderByDescending(g => g.Count()).First().Key;
+        var lost = holders.Count(p => p.Value[0] == victim);
+        var node = h.Nodes[victim]!;
+        h.Nodes[victim] = null;
+        var clock = Stopwatch.StartNew();
+        await node.AbortAsync();
+        await node.DisposeAsync();
+
+        var writing = WriteUntilAsync(scenario, () => h.FollowedStreams() == streams.Count && clock.Elapsed > TimeSpan.FromSeconds(1));
+        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count && writing.IsCompleted, TimeSpan.FromSeconds(60), "every stream followed again");
+        var recovered = clock.Elapsed;
+        h.Log($"node {victim} killed with {lost} streams; all followed again after {recovered.TotalSeconds:0.0} s");
+        await WriteAsync(scenario, TimeSpan.FromSeconds(1));
+
+        var delivery = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(30));
+        delivery.Missing.Should().Be(0, delivery.ToString());
+        lost.Should().BeGreaterThan(0);
+        recovered.Should().BeLessThan(TimeSpan.FromSeconds(30), "every stream of a killed node is followed again within 30 s with default settings");
+        (await h.HoldersAsync()).Values.Should().OnlyContain(n => n.Count == 1 && n[0] != victim);
+    }
+
+    private static int NodesHolding(ClusterHarness h) =>
+        h.HoldersAsync().GetAwaiter().GetResult().Values.SelectMany(n => n).Distinct().Count();
+
+    /// <summary>Advances the scenario in real time (the containers write), for <paramref name="duration"/>.</summary>
+    private static async Task WriteAsync(Scenario scenario, TimeSpan duration)
+    {
+        var step = TimeSpan.FromMilliseconds(100);
+        for (var elapsed = TimeSpan.Zero; elapsed < duration; elapsed += step)
+        {
+            scenario.Advance(step);
+            await Task.Delay(step);
+        }
+    }
+
+    private static async Task WriteUntilAsync(Scenario scenario, Func<bool> done)
+    {
+        var step = TimeSpan.FromMilliseconds(100);
+        while (!done())
+        {
+            scenario.Advance(step);
+            await Task.Delay(step);
+        }
+    }
+}
+
+/// <summary>The cluster tests run one at a time: each runs three actor systems with remoting.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    public const string Name = "cluster";
+}
