@@ -104,7 +104,8 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
 
     /// <summary>
     /// Waits until every node in <paramref name="members"/> sees exactly those members, all Up, none
-    /// unreachable (each node's <c>/debug/cluster</c>); returns the instant that was first seen.
+    /// unreachable; returns the instant that was first seen. Reads each node's <c>/debug/cluster</c> (the
+    /// addresses), or where that does not answer its <c>actorloki_cluster_members</c> gauge (the counts by status).
     /// </summary>
     public static async Task<DateTimeOffset> WaitForMembershipAsync(IReadOnlyList<ClusterNode> members, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -116,9 +117,9 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
             var agreed = true;
             foreach (var node in members)
             {
-                var view = await ClusterViewAsync(node, cancellationToken);
-                last = $"{node.Name}: {view?.ToString() ?? "no answer"}";
-                if (view is null || !view.Up.Order(StringComparer.Ordinal).SequenceEqual(expected) || view.Members.Count != expected.Count || view.Unreachable.Count > 0)
+                var (ok, seen) = await MembershipAsync(node, expected, cancellationToken);
+                last = $"{node.Name}: {seen}";
+                if (!ok)
                 {
                     agreed = false;
                     break;
@@ -135,6 +136,44 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
         }
 
         throw new TimeoutException($"the nodes did not agree on [{string.Join(", ", expected)}] within {timeout.TotalSeconds:F0} s; last: {last}\n{Output(members)}");
+    }
+
+    private static async Task<(bool Agreed, string Seen)> MembershipAsync(ClusterNode node, List<string> expected, CancellationToken cancellationToken)
+    {
+        if (await ClusterViewAsync(node, cancellationToken) is { } view)
+        {
+            var agreed = view.Up.Order(StringComparer.Ordinal).SequenceEqual(expected) && view.Members.Count == expected.Count && view.Unreachable.Count == 0;
+            return (agreed, view.ToString());
+        }
+
+        var metrics = await node.Process.ScrapeAsync(cancellationToken);
+        var byStatus = MembersByStatus(metrics);
+        var counts = string.Join(", ", byStatus.Select(p => $"{p.Key} {p.Value}"));
+        return (byStatus.Count == 1 && byStatus.GetValueOrDefault("up") == expected.Count, metrics is null ? "no answer" : $"actorloki_cluster_members: {counts}");
+    }
+
+    /// <summary>The <c>actorloki_cluster_members</c> gauge by its status label (non-zero ones).</summary>
+    private static Dictionary<string, double> MembersByStatus(string? metrics)
+    {
+        var counts = new Dictionary<string, double>(StringComparer.Ordinal);
+        const string Prefix = "actorloki_cluster_members{";
+        foreach (var line in (metrics ?? "").Split('\n'))
+        {
+            var at = line.StartsWith(Prefix, StringComparison.Ordinal) ? line.IndexOf("status=\"", StringComparison.Ordinal) : -1;
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var status = line[(at + 8)..line.IndexOf('"', at + 8)];
+            var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture);
+            if (value > 0)
+            {
+                counts[status] = counts.GetValueOrDefault(status) + value;
+            }
+        }
+
+        return counts;
     }
 
     /// <summary>
@@ -223,7 +262,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
             var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{node.HttpPort}/debug/cluster"), cancellationToken);
             return ClusterView.Parse(text);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             return null;
         }
@@ -306,7 +345,10 @@ internal sealed record ClusterView(string Self, IReadOnlyList<(string Address, s
             };
         var members = root.GetProperty("members").EnumerateArray().Select(m => (Text(m), m.GetProperty("status").GetString()!)).ToList();
         var unreachable = root.TryGetProperty("unreachable", out var u) ? u.EnumerateArray().Select(Text).ToList() : [];
-        return new ClusterView(Text(root.GetProperty("self")), members, unreachable, Count(root, "shards"), Count(root, "entities"));
+        var entities = root.TryGetProperty("shards", out var shards) && shards.ValueKind == JsonValueKind.Array
+            ? shards.EnumerateArray().Sum(shard => shard.TryGetProperty("entities", out var e) && e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : 0)
+            : Count(root, "entities");
+        return new ClusterView(Text(root.GetProperty("self")), members, unreachable, Count(root, "shards"), entities);
     }
 
     public override string ToString() =>
