@@ -52,10 +52,11 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         await using var world = await StartWorldAsync();
+        var (a, b, c) = await StartThreeAsync(world);
         var (load, streams) = StartLoad(world);
         await using (load)
         {
-            var (a, b, c) = await StartThreeAsync(world, streams, clock);
+            await WaitForThreeToShareAsync(world, streams, clock);
 
             var leftAt = DateTimeOffset.UtcNow;
             await c.Process.StopAsync(TimeSpan.FromSeconds(40));
@@ -84,10 +85,11 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         await using var world = await StartWorldAsync();
+        var (a, b, c) = await StartThreeAsync(world);
         var (load, streams) = StartLoad(world);
         await using (load)
         {
-            var (a, b, c) = await StartThreeAsync(world, streams, clock);
+            await WaitForThreeToShareAsync(world, streams, clock);
 
             var killedAt = await c.KillAsync();
             var stable = await ScaleOutWorld.WaitForMembershipAsync([a, b], Forming);
@@ -124,16 +126,24 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
         return (new LoadDriver(scenario), streams);
     }
 
-    private async Task<(ClusterNode A, ClusterNode B, ClusterNode C)> StartThreeAsync(ScaleOutWorld world, IReadOnlyList<FollowedStream> streams, Stopwatch clock)
+    /// <summary>
+    /// Three nodes, Up before the pods exist: each shard is then allocated to the node with the fewest, so the
+    /// streams are spread from the start (a joining node instead gets its share through sharding's rebalance).
+    /// </summary>
+    private static async Task<(ClusterNode A, ClusterNode B, ClusterNode C)> StartThreeAsync(ScaleOutWorld world)
     {
         var a = await world.StartNodeAsync("node-a", Lifetime);
         var b = await world.StartNodeAsync("node-b", Lifetime);
         var c = await world.StartNodeAsync("node-c", Lifetime);
         await ScaleOutWorld.WaitForMembershipAsync([a, b, c], Forming);
-        await world.WaitForSingleFollowersAsync(streams, [a, b, c], TimeSpan.FromSeconds(60), allFollow: true);
+        return (a, b, c);
+    }
+
+    private async Task WaitForThreeToShareAsync(ScaleOutWorld world, IReadOnlyList<FollowedStream> streams, Stopwatch clock)
+    {
+        await world.WaitForSingleFollowersAsync(streams, world.Running, TimeSpan.FromSeconds(40), allFollow: true);
         Log($"three nodes share the streams after {clock.Elapsed.TotalSeconds:F1} s: {world.DescribeFollowing(streams)}");
         await RunOnAsync(TimeSpan.FromSeconds(2));
-        return (a, b, c);
     }
 
     /// <summary>The load goes on for <paramref name="time"/> with the cluster as it is.</summary>
@@ -149,7 +159,10 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
         }
 
         world.Followers.Overlaps(after: stable).Should().BeEmpty("once the cluster is stable each stream is followed by one node at a time");
-        await world.WaitForSingleFollowersAsync(streams, nodes, TimeSpan.FromSeconds(1));
+
+        // A rebalance may be moving a shard right now: its streams are followed again once it is handed over.
+        await world.WaitForSingleFollowersAsync(streams, nodes, TimeSpan.FromSeconds(20));
+        world.Followers.Overlaps(after: stable).Should().BeEmpty("once the cluster is stable each stream is followed by one node at a time");
         world.Nodes.Where(n => !n.Process.HasExited).Should().HaveCount(nodes.Count, ScaleOutWorld.Output(world.Nodes));
     }
 
@@ -162,7 +175,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
         report.Missing.Should().Be(0);
         report.VisibleDuplicates.Should().Be(0, ScaleOutWorld.Output(world.Nodes));
         report.Unexpected.Should().Be(0);
-        report.Written.Should().BeGreaterThan(Containers * 4 * 10, "the load ran throughout");
+        report.Written.Should().BeGreaterThan(Containers * 4 * 5, "the load ran throughout (at least 5 s of it)");
     }
 
     private void Log(string line) => output.WriteLine(line);
