@@ -281,6 +281,14 @@ public sealed class ShipperRuntime : IAsyncDisposable
         public override int ExitCode => 0;
     }
 
+    /// <summary>Why a cluster node ran coordinated shutdown on its own: the guardian stopped (an unrecoverable failure).</summary>
+    private sealed class GuardianStopped : CoordinatedShutdown.Reason
+    {
+        public static readonly GuardianStopped Instance = new();
+
+        public override int ExitCode => 1;
+    }
+
     /// <summary>Ends the actor system when the guardian stops without being asked to (an unrecoverable failure).</summary>
     private sealed class GuardianWatch : ReceiveActor
     {
@@ -292,8 +300,11 @@ public sealed class ShipperRuntime : IAsyncDisposable
                 Interlocked.Exchange(ref runtime._guardianGone, 1);
                 if (Volatile.Read(ref runtime._stopped) == 0)
                 {
-                    // Not awaited: terminating stops this actor too.
-                    _ = Context.System.Terminate();
+                    // Not awaited: terminating stops this actor too. A cluster node leaves through coordinated
+                    // shutdown (its streams handed over), since terminating the system there is a crash.
+                    _ = runtime.Components.Settings.Cluster.Enabled
+                        ? CoordinatedShutdown.Get(Context.System).Run(GuardianStopped.Instance)
+                        : Context.System.Terminate();
                 }
             });
         }

@@ -44,6 +44,9 @@ public static class ClusterAkkaConfig
         return $$"""
             akka {
               actor.provider = cluster
+              # ActorSystem.Terminate is a crash (ShipperRuntime.AbortAsync): a node leaves the cluster only through
+              # coordinated shutdown (SIGTERM, ShipperRuntime.StopAsync, the host), whose first phase hands its streams over.
+              coordinated-shutdown.run-by-actor-system-terminate = off
               actor.serializers.actorloki-cluster = {{Quote(typeof(ClusterMessageSerializer).AssemblyQualifiedName!)}}
               actor.serialization-bindings {
                 {{Quote(typeof(IClusterMessage).AssemblyQualifiedName!)}} = actorloki-cluster

@@ -41,7 +41,7 @@ public static partial class ClusterNode
 
         guardian.ActorOf(
             ClusterSingletonManager.Props(
-                StreamCoordinator.Props(start.Namespaces, start.NamespacesToFollow, region, settings.EnsureInterval),
+                StreamCoordinator.Props(start.Namespaces, start.NamespacesToFollow, region, settings.EnsureInterval, settings.SplitBrainResolver.StableAfter),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)),
             CoordinatorName);

@@ -19,15 +19,20 @@ namespace ActorLoki.Shipper.Cluster;
 public sealed partial class StreamCoordinator : ShipperActor, IWithTimers
 {
     private const string EnsureTimer = "ensure";
+    private const string FastEnsureTimer = "ensure-after-removal";
 
     private readonly NamespaceContext _namespaceContext;
     private readonly IReadOnlyList<string?> _namespaces;
     private readonly IActorRef _region;
     private readonly TimeSpan _ensureInterval;
+    private readonly TimeSpan _fastEnsureWindow;
+    private DateTimeOffset? _fastEnsureUntil;
     private readonly Dictionary<string, (Pod Pod, HashSet<string> Containers)> _pods = new(StringComparer.Ordinal);
 
-    public StreamCoordinator(NamespaceContext namespaceContext, IReadOnlyList<string?> namespaces, IActorRef region, TimeSpan ensureInterval)
+    /// <param name="downRemovalMargin">How long sharding waits after a node's removal before it reallocates its shards.</param>
+    public StreamCoordinator(NamespaceContext namespaceContext, IReadOnlyList<string?> namespaces, IActorRef region, TimeSpan ensureInterval, TimeSpan downRemovalMargin)
     {
+        _fastEnsureWindow = downRemovalMargin + TimeSpan.FromSeconds(10);
         _namespaceContext = namespaceContext;
         _namespaces = namespaces;
         _region = region;
@@ -46,11 +51,26 @@ public sealed partial class StreamCoordinator : ShipperActor, IWithTimers
                 Sender.Tell(new StreamNotWanted(need.PodUid, need.Container));
             }
         });
-        Receive<Ensure>(_ => EnsureAll());
+        Receive<Ensure>(_ =>
+        {
+            if (_fastEnsureUntil is { } until && Time.GetUtcNow() > until)
+            {
+                _fastEnsureUntil = null;
+                Timers.Cancel(FastEnsureTimer);
+            }
+
+            EnsureAll();
+        });
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             LogMemberRemoved(Log, removed.Member.Address);
             EnsureAll();
+
+            // Sharding gives the removed node's shards to the survivors only after down-removal-margin (the
+            // split-brain resolver's stable-after), so that the other side has stopped: until then ensures for
+            // those shards are dropped. Ensure every second until well after it, then at the usual pace again.
+            _fastEnsureUntil = Time.GetUtcNow() + _fastEnsureWindow;
+            Timers.StartPeriodicTimer(FastEnsureTimer, Ensure.Instance, TimeSpan.FromSeconds(1));
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
@@ -59,8 +79,8 @@ public sealed partial class StreamCoordinator : ShipperActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NamespaceContext namespaceContext, IReadOnlyList<string?> namespaces, IActorRef region, TimeSpan ensureInterval) =>
-        Akka.Actor.Props.Create(() => new StreamCoordinator(namespaceContext, namespaces, region, ensureInterval));
+    public static Props Props(NamespaceContext namespaceContext, IReadOnlyList<string?> namespaces, IActorRef region, TimeSpan ensureInterval, TimeSpan downRemovalMargin) =>
+        Akka.Actor.Props.Create(() => new StreamCoordinator(namespaceContext, namespaces, region, ensureInterval, downRemovalMargin));
 
     /// <summary>How many streams must exist now; answered with an int.</summary>
     public sealed record GetStreamCount

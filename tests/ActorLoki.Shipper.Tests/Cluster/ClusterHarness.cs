@@ -90,7 +90,8 @@ public sealed class ClusterHarness : IAsyncDisposable
 
         return ActorLokiConfiguration.Load(new ConfigurationSources
         {
-            CommandLine = [.. settings.Select(o => new KeyValuePair<string, string>("actorloki." + o.Key, o.Value))],
+            // Keys under akka. go as they are (Akka's own settings); the others are under actorloki.
+            CommandLine = [.. settings.Select(o => new KeyValuePair<string, string>(o.Key.StartsWith("akka.", StringComparison.Ordinal) ? o.Key : "actorloki." + o.Key, o.Value))],
         }).GetSettingsOrThrow();
     }
 

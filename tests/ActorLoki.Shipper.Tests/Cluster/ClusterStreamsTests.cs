@@ -24,10 +24,7 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
         await h.StartAllAsync(Formation);
         var streams = h.Streams();
 
-        // The first node's shards are allocated before the others join; sharding's rebalance then hands some over
-        // to them (each a hand-over while the containers write).
-        var spread = WriteUntilAsync(scenario, () => h.FollowedStreams() == streams.Count && NodesHolding(h) == 3);
-        await ClusterHarness.WaitUntilAsync(() => spread.IsCompleted, TimeSpan.FromSeconds(60), "streams spread over the three nodes");
+        await SpreadAsync(h, scenario, streams);
         await WriteAsync(scenario, TimeSpan.FromSeconds(1));
 
         var holders = await h.HoldersAsync();
@@ -81,8 +78,7 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
         scenario.Start();
         await h.StartAllAsync(Formation);
         var streams = h.Streams();
-        await WriteAsync(scenario, TimeSpan.FromSeconds(2));
-        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count, TimeSpan.FromSeconds(30), "every stream followed");
+        await SpreadAsync(h, scenario, streams);
 
         // Not the first node (the seed), and one that follows something.
         var holders = await h.HoldersAsync();
@@ -105,6 +101,16 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
         lost.Should().BeGreaterThan(0);
         recovered.Should().BeLessThan(TimeSpan.FromSeconds(30), "every stream of a killed node is followed again within 30 s with default settings");
         (await h.HoldersAsync()).Values.Should().OnlyContain(n => n.Count == 1 && n[0] != victim);
+    }
+
+    /// <summary>
+    /// The first node's shards are allocated before the others join; sharding's rebalance then hands some over to
+    /// them (each a hand-over while the containers write): waits until all three follow streams.
+    /// </summary>
+    private static async Task SpreadAsync(ClusterHarness h, Scenario scenario, IReadOnlyList<string> streams)
+    {
+        var spread = WriteUntilAsync(scenario, () => h.FollowedStreams() == streams.Count && NodesHolding(h) == 3);
+        await ClusterHarness.WaitUntilAsync(() => spread.IsCompleted, TimeSpan.FromSeconds(60), "streams spread over the three nodes");
     }
 
     private static int NodesHolding(ClusterHarness h) =>
