@@ -40,6 +40,7 @@ public sealed class ShipperMetrics : IDisposable
         PositionMismatches = _meter.CreateCounter<long>("actorloki_position_mismatches", description: "Resumes whose saved position did not match the log (rotated or replaced); lines were re-sent rather than lost.");
         PositionsSaved = _meter.CreateCounter<long>("actorloki_positions_saved", description: "Saves of the positions store, by store.");
         PositionsSaveFailures = _meter.CreateCounter<long>("actorloki_positions_save_failures", description: "Failed saves of the positions store, by store.");
+        PositionsNotOwned = _meter.CreateCounter<long>("actorloki_positions_not_owned", description: "Acknowledged positions ignored because this replica no longer owns their stream (acknowledged after its release), by store.");
         _meter.CreateObservableCounter("actorloki_pod_watch_restarts", ObserveWatchRestarts, description: "Pod watches reopened other than at their normal end, by reason (expired, silent, failed).");
         ActiveTails = _meter.CreateUpDownCounter<long>("actorloki_active_tails", description: "Container log streams being followed.");
         _meter.CreateObservableGauge("actorloki_buffered_bytes", () => Interlocked.Read(ref _bufferedBytes), "By", "Bytes of lines read and not yet acknowledged by Loki.");
@@ -79,6 +80,8 @@ public sealed class ShipperMetrics : IDisposable
     public Counter<long> PositionsSaved { get; }
 
     public Counter<long> PositionsSaveFailures { get; }
+
+    public Counter<long> PositionsNotOwned { get; }
 
     /// <summary>Includes an informer's figures in <c>actorloki_pod_watch_restarts</c> until the returned handle is disposed.</summary>
     public IDisposable ObserveInformer(Func<PodInformerStatistics> statistics)

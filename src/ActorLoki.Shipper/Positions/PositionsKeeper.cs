@@ -174,18 +174,7 @@ public sealed partial class PositionsKeeper : ShipperActor, IWithTimers, IWithUn
     {
         foreach (var position in acknowledged.Positions)
         {
-            // A late acknowledgement does not bring a gone pod back: its retention clock keeps running.
-            var goneAt = _positions.TryGetValue(position.Key, out var existing) ? existing.PodGoneAt : GoneAt(position.Key.PodUid);
-            _positions[position.Key] = position with { PodGoneAt = goneAt };
-
-            // Instances of a container are read in order: once a newer one is acknowledged, older ones are done.
-            if (existing is null && position.Key.Instance > 0)
-            {
-                foreach (var older in _positions.Keys.Where(k => k.PodUid == position.Key.PodUid && k.Container == position.Key.Container && k.Instance < position.Key.Instance).ToList())
-                {
-                    _positions.Remove(older);
-                }
-            }
+            PositionRules.Acknowledge(_positions, position, GoneAt);
         }
 
         _dirty |= acknowledged.Positions.Count > 0;
@@ -193,18 +182,7 @@ public sealed partial class PositionsKeeper : ShipperActor, IWithTimers, IWithUn
 
     private DateTimeOffset? GoneAt(string podUid) => _positions.Values.FirstOrDefault(p => p.Key.PodUid == podUid && p.PodGoneAt is not null)?.PodGoneAt;
 
-    private SavedPosition? Newest(StreamKey key)
-    {
-        for (var instance = key.Instance; instance >= 0; instance--)
-        {
-            if (_positions.TryGetValue(key with { Instance = instance }, out var position))
-            {
-                return position;
-            }
-        }
-
-        return null;
-    }
+    private SavedPosition? Newest(StreamKey key) => PositionRules.Newest(_positions, key);
 
     private void MarkGone(Func<SavedPosition, bool> isGone, DateTimeOffset at)
     {
