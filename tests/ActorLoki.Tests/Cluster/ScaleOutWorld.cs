@@ -81,7 +81,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
             actorloki {
               kubernetes { mode = kubeconfig, kubeconfig = "{{kubeconfig}}", namespaces = [{{Namespace}}] }
               loki.url = "{{Loki.PushUrl}}"
-              positions { store = configmap, save-interval = 1s }
+              positions.store = configmap
               selection.exclude-self = false
               http { host = "127.0.0.1", port = {{http}} }
               logging { level = Warning, format = text }

@@ -24,7 +24,7 @@ public sealed partial class DemoReplicasTests
         text.Should().Contain("Replicas: 3 nodes in one Akka cluster in this process");
         text.Should().Contain("node 3 stops gracefully (as on SIGTERM): it hands its streams over to the other 2");
         text.Should().MatchRegex(@"node 3 stopped after [0-9.]+ s; 2 nodes follow every stream");
-        var stopsAt = text.IndexOf("node 3 stops gracefully", StringComparison.Ordinal);
+        var stopsAt = text.IndexOf("node 3 stops gracefully (as on SIGTERM)", StringComparison.Ordinal);
         SummaryRow().Matches(text).Count(m => m.Index < stopsAt).Should().BeGreaterThanOrEqualTo(2, "the summary runs before the stop:\n" + text);
         SummaryRow().Matches(text).Count(m => m.Index > stopsAt).Should().BeGreaterThanOrEqualTo(2, "and after it, with the other two nodes:\n" + text);
         var written = DemoCommandTests.Row(text, "written");
