@@ -178,6 +178,13 @@ public sealed class ShipperHost : IAsyncDisposable
             ? Results.Text(JsonSerializer.Serialize(runtime.GetActorTree(), DebugJson.Options), "application/json")
             : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
 
+        // Cluster mode: this node, the leader, the members and this node's shards with their entities; 404 when clustering is off.
+        app.MapGet("/debug/cluster", async (ShipperService service) => service.Runtime is { } runtime
+            ? await runtime.GetClusterStatusAsync() is { } cluster
+                ? Results.Text(JsonSerializer.Serialize(cluster, DebugJson.Options), "application/json")
+                : Results.Text("clustering is off (actorloki.cluster.enabled)\n", statusCode: StatusCodes.Status404NotFound)
+            : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+
         app.MapGet("/debug/streams", async (ShipperService service, CancellationToken cancellationToken) => service.Runtime is { } runtime
             ? Results.Text(JsonSerializer.Serialize((await runtime.GetStreamsAsync(cancellationToken)).Tails, DebugJson.Options), "application/json")
             : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));

@@ -84,8 +84,8 @@ public sealed partial class ShipperService(
     }
 
     /// <summary>
-    /// Ready when every namespace has been listed and Loki has accepted a push recently — or there is
-    /// nothing waiting to be pushed. A Loki that refuses everything (401, 403, down) makes it not ready.
+    /// Ready when every namespace has been listed (in cluster mode: when this node is an Up member) and Loki
+    /// has accepted a push recently — or there is nothing waiting to be pushed. A Loki that refuses everything (401, 403, down) makes it not ready.
     /// </summary>
     public async Task<(bool Ready, string Reason)> ReadinessAsync(TimeSpan pushWindow, CancellationToken cancellationToken)
     {
@@ -102,7 +102,15 @@ public sealed partial class ShipperService(
         }
 
         var status = await runtime.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-        if (!status.AllSynced)
+        if (runtime.Components.Settings.Cluster.Enabled)
+        {
+            // A cluster node follows what its shards hold; the pods are listed by the cluster's one coordinator.
+            if (!runtime.IsClusterMemberUp)
+            {
+                return (false, "not an Up member of the ActorLoki cluster yet");
+            }
+        }
+        else if (!status.AllSynced)
         {
             var waiting = string.Join(", ", status.Namespaces.Where(n => !n.Synced).Select(n => n.Namespace));
             return (false, $"pods not listed yet in {waiting}");

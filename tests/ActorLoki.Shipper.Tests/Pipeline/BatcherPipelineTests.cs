@@ -292,4 +292,46 @@ public sealed class BatcherPipelineTests() : LokiTestKit
         await FishForMessageAsync<Batcher.Drained>(_ => true, TimeSpan.FromSeconds(10));
         Loki.Statistics.EntriesAccepted.Should().Be(60);
     }
+
+    [Fact]
+    public async Task Flushing_one_container_pushes_its_lines_now_and_answers_after_its_positions_went_to_the_keeper()
+    {
+        // Batches wait 10 s: only the flush makes a's lines go now; b's stay pending.
+        var (batcher, positions) = StartPipeline(Options(maxWaitMs: 10_000));
+        var a = Stream("a");
+        var b = Stream("b");
+        batcher.Tell(Batcher.RegisterTail.Instance, TestActor);
+        await ExpectMsgAsync<Batcher.Credit>();
+        batcher.Tell(Chunk(a, 0, 30), TestActor);
+        batcher.Tell(Chunk(b, 0, 10), TestActor);
+        batcher.Tell(Chunk(a, 30, 30), TestActor);
+
+        batcher.Tell(new Batcher.FlushStreams("uid-a", "app", TimeSpan.FromSeconds(5)), TestActor);
+
+        var acknowledged = await positions.FishForMessageAsync<PositionsKeeper.Acknowledged>(m => m is PositionsKeeper.Acknowledged, TimeSpan.FromSeconds(5));
+        acknowledged.Positions.Should().ContainSingle().Which.Position.Should().Be(Chunk(a, 30, 30).PositionAfter);
+        var flushed = await FishForMessageAsync<Batcher.StreamsFlushed>(m => m is Batcher.StreamsFlushed, TimeSpan.FromSeconds(5));
+        flushed.Should().Be(new Batcher.StreamsFlushed("uid-a", "app", 0));
+        Sequences(Received("a")).Should().Equal(Enumerable.Range(0, 60));
+        Loki.Streams().Should().NotContain(s => s.LabelValues["pod"] == "b", "b's lines wait for their batch's max-wait");
+    }
+
+    [Fact]
+    public async Task A_flush_that_cannot_finish_answers_at_its_deadline_with_what_is_left()
+    {
+        // No pusher: nothing can be acknowledged.
+        var positions = CreateTestProbe("positions");
+        var batcher = Sys.ActorOf(Batcher.Props(Options(), positions.Ref, _metrics), "lonely-batcher");
+        var a = Stream("a");
+        batcher.Tell(Batcher.RegisterTail.Instance, TestActor);
+        await ExpectMsgAsync<Batcher.Credit>();
+        batcher.Tell(Chunk(a, 0, 10), TestActor);
+        batcher.Tell(Chunk(a, 10, 10), TestActor);
+
+        batcher.Tell(new Batcher.FlushStreams("uid-a", "app", TimeSpan.FromMilliseconds(300)), TestActor);
+
+        var flushed = await FishForMessageAsync<Batcher.StreamsFlushed>(m => m is Batcher.StreamsFlushed, TimeSpan.FromSeconds(5));
+        flushed.Should().Be(new Batcher.StreamsFlushed("uid-a", "app", 2));
+        positions.ExpectNoMsg(TimeSpan.Zero);
+    }
 }
