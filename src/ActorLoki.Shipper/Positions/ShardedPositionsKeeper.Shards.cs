@@ -174,7 +174,7 @@ public sealed partial class ShardedPositionsKeeper
 
         shard.Known = written.Positions with { Corrupt = null, MigratedFrom = null };
         shard.SavedGeneration = Math.Max(shard.SavedGeneration, written.Generation);
-        _metrics.PositionsSaved.Add(1, ShipperMetrics.Store(_options.StoreTag));
+        _metrics.PositionsSaved.Add(1, ShipperMetrics.Store(StoreTag));
 
         var waiters = shard.WriteWaiters.ToList();
         shard.WriteWaiters.Clear();
@@ -198,7 +198,7 @@ public sealed partial class ShardedPositionsKeeper
     {
         var shard = _shards[failed.Shard];
         shard.Writing = false;
-        _metrics.PositionsSaveFailures.Add(1, ShipperMetrics.Store(_options.StoreTag));
+        _metrics.PositionsSaveFailures.Add(1, ShipperMetrics.Store(StoreTag));
         LogSaveFailed(Log, failed.Error, shard.Store);
 
         var now = _time.GetUtcNow();

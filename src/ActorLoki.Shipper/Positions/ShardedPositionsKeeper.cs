@@ -24,6 +24,8 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
     /// <summary>How long a release keeps retrying its write before it is answered with the error.</summary>
     public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
 
+    // Whatever the options say: this keeper writes ConfigMaps only.
+    private const string StoreTag = "configmap";
     private const string SaveTimer = "save";
     private static readonly TimeSpan MaxReadBackoff = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan WriteRetryDelay = TimeSpan.FromMilliseconds(500);
@@ -158,7 +160,7 @@ public sealed partial class ShardedPositionsKeeper : ShipperActor, IWithTimers
 
         if (ignored > 0)
         {
-            _metrics.PositionsNotOwned.Add(ignored, ShipperMetrics.Store(_options.StoreTag));
+            _metrics.PositionsNotOwned.Add(ignored, ShipperMetrics.Store(StoreTag));
             LogNotOwned(Log, ignored);
         }
     }

@@ -120,6 +120,25 @@ public sealed class ShardedPositionsKeeperTests() : ShipperTestKit(virtualTime: 
     }
 
     [Fact]
+    public async Task A_node_killed_before_it_saved_leaves_the_next_owner_the_last_saved_position()
+    {
+        var uid = UidsInShard(1).First();
+        var (a, b) = (Node("a"), Node("b"));
+        await AcquireAsync(a, uid);
+        var saved = At(uid, 5);
+        a.Tell(new PositionsKeeper.Acknowledged([saved]));
+        await FlushAsync(a);
+        a.Tell(new PositionsKeeper.Acknowledged([At(uid, 9)]));
+        Watch(a);
+        Sys.Stop(a);
+        await ExpectTerminatedAsync(a);
+
+        await AcquireAsync(b, uid);
+
+        (await GetAsync(b, saved.Key)).Should().Be(saved, "lines after it are read again, with their kubelet timestamps, and Loki de-duplicates them");
+    }
+
+    [Fact]
     public async Task Acknowledgements_after_a_release_are_ignored_and_counted()
     {
         var uid = UidsInShard(1).First();
