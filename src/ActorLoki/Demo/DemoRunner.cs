@@ -83,7 +83,9 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
                 await output.WriteLineAsync("  (read: from the API, with lines read again on a resume; lag: kubelet timestamp to Loki's acknowledgement; ended: container instances that ended)").ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Stopped writing after {elapsed.TotalSeconds:0} s; waiting for the shipper to catch up...")).ConfigureAwait(false);
                 await CatchUpAsync(receiver, () => Combined(nodes), kube.Cluster.Ledger).ConfigureAwait(false);
-                foreach (var node in nodes)
+
+                // The youngest first: the oldest node holds the cluster's singletons, which would otherwise move each time.
+                foreach (var node in Enumerable.Reverse(nodes))
                 {
                     await node.StopAsync().ConfigureAwait(false);
                 }

@@ -22,6 +22,20 @@ internal static class ScaleOutBenchmark
 
     public static async Task<E2eResult> RunAsync(E2eOptions options, string shipperDll, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await MeasureAsync(options, shipperDll, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            // A node that crashed (or a cluster that never formed) is the result, with what the nodes said.
+            Console.Error.WriteLine($"scale-out: {e.Message}");
+            return new E2eResult { Scenario = Name, Containers = Containers, ShipperExited = true, Notes = $"FAILED: {e.Message.Split('\n')[0]}" };
+        }
+    }
+
+    private static async Task<E2eResult> MeasureAsync(E2eOptions options, string shipperDll, CancellationToken cancellationToken)
+    {
         var window = options.Window ?? options.Pick(30, 15);
         var lifetime = TimeSpan.FromMinutes(10);
         await using var world = await ScaleOutWorld.StartAsync(shipperDll, BenchEnvironment.Namespace, keepBytes: false, cancellationToken);

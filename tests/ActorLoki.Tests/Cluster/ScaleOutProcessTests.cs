@@ -66,10 +66,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
 
             var stable = await ScaleOutWorld.WaitForMembershipAsync([a, b], Forming);
             await world.WaitForSingleFollowersAsync(streams, [a, b], TimeSpan.FromSeconds(30));
-            var taken = world.Followers.Refollowed(c.User, leftAt);
-            taken.FollowedAgainAt.Should().NotBeEmpty("node-c followed streams when it was told to stop");
-            taken.Complete.Should().BeTrue($"every stream of node-c is followed again; not: {string.Join(", ", taken.NotFollowed)}");
-            Log(string.Create(CultureInfo.InvariantCulture, $"node-c's {taken.FollowedAgainAt.Count} streams followed again by the others within {taken.Longest!.Value.TotalSeconds:F1} s of SIGTERM"));
+            AssertFollowedAgain(world, c, leftAt, "SIGTERM");
             world.Followers.Overlaps(after: leftAt).Should().BeEmpty("a graceful hand-over releases a stream before another node takes it");
 
             await RunOnAsync(TimeSpan.FromSeconds(3));
@@ -95,10 +92,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
             var stable = await ScaleOutWorld.WaitForMembershipAsync([a, b], Forming);
             Log($"node-c removed from the cluster {(stable - killedAt).TotalSeconds:F1} s after SIGKILL");
             await world.WaitForSingleFollowersAsync(streams, [a, b], TimeSpan.FromSeconds(40));
-            var taken = world.Followers.Refollowed(c.User, killedAt);
-            taken.FollowedAgainAt.Should().NotBeEmpty("node-c followed streams when it was killed");
-            taken.Complete.Should().BeTrue($"every stream of node-c is followed again; not: {string.Join(", ", taken.NotFollowed)}");
-            Log(string.Create(CultureInfo.InvariantCulture, $"node-c's {taken.FollowedAgainAt.Count} streams followed again within {taken.Longest!.Value.TotalSeconds:F1} s of SIGKILL"));
+            var taken = AssertFollowedAgain(world, c, killedAt, "SIGKILL");
             taken.Longest.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(30), "with default settings a lost node's streams are followed again within 30 s");
 
             await RunOnAsync(TimeSpan.FromSeconds(3));
@@ -148,6 +142,16 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
 
     /// <summary>The load goes on for <paramref name="time"/> with the cluster as it is.</summary>
     private static Task RunOnAsync(TimeSpan time) => Task.Delay(time);
+
+    /// <summary>Every stream <paramref name="lost"/> followed at <paramref name="at"/> is followed again by another node; prints how soon.</summary>
+    private Refollowing AssertFollowedAgain(ScaleOutWorld world, ClusterNode lost, DateTimeOffset at, string signal)
+    {
+        var taken = world.Followers.Refollowed(lost.User, at);
+        taken.FollowedAgainAt.Should().NotBeEmpty($"{lost.Name} followed streams when it got {signal}");
+        taken.Complete.Should().BeTrue($"every stream of {lost.Name} is followed again; not: {string.Join(", ", taken.NotFollowed)}");
+        Log(string.Create(CultureInfo.InvariantCulture, $"{lost.Name}'s {taken.FollowedAgainAt.Count} streams followed again by the others within {taken.Longest!.Value.TotalSeconds:F1} s of {signal}"));
+        return taken;
+    }
 
     /// <summary>From <paramref name="stable"/> on, no two nodes followed one stream at once, and each stream has exactly one follower now.</summary>
     private async Task AssertOneFollowerEachAsync(ScaleOutWorld world, IReadOnlyList<FollowedStream> streams, IReadOnlyList<ClusterNode> nodes, DateTimeOffset stable)
