@@ -61,29 +61,16 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public ActorLokiSettings Settings(int node)
     {
-        var settings = new Dictionary<string, string>
+        var settings = EndToEnd.ShipperHarness.DefaultSettings(Loki.PushUrl);
+        settings["kubernetes.namespaces"] = $"[{Namespace}]";
+        settings["shutdown.drain-deadline"] = "20s";
+        foreach (var (key, value) in new Dictionary<string, string>
         {
-            ["kubernetes.namespaces"] = $"[{Namespace}]",
-            ["loki.url"] = Loki.PushUrl.ToString(),
-            ["loki.batch.max-wait"] = "100ms",
-            ["loki.retry.min-backoff"] = "50ms",
-            ["loki.retry.max-backoff"] = "500ms",
-            ["loki.timeout"] = "3s",
-            ["positions.store"] = "memory",
-            ["positions.save-interval"] = "200ms",
-            ["tail.silence-floor"] = "2s",
-            ["tail.reconnect-min-backoff"] = "50ms",
-            ["tail.reconnect-max-backoff"] = "500ms",
-            ["kubernetes.reconnect-min-backoff"] = "50ms",
-            ["kubernetes.reconnect-max-backoff"] = "500ms",
-            ["shutdown.drain-deadline"] = "20s",
-            ["selection.exclude-self"] = "false",
             ["cluster.enabled"] = "on",
             ["cluster.hostname"] = "127.0.0.1",
             ["cluster.port"] = _ports[node].ToString(CultureInfo.InvariantCulture),
             ["cluster.seed-nodes"] = $"[\"akka.tcp://actorloki@127.0.0.1:{_ports[0].ToString(CultureInfo.InvariantCulture)}\"]",
-        };
-        foreach (var (key, value) in _overrides)
+        }.Concat(_overrides))
         {
             settings[key] = value;
         }

@@ -71,18 +71,26 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_node_that_dies_has_its_streams_followed_again_by_the_others_within_30_seconds()
+    public Task A_node_that_dies_has_its_streams_followed_again_by_the_others_within_30_seconds() => KillAndRecoverAsync(oldest: false, seed: 9);
+
+    [Fact]
+    public Task The_oldest_node_dying_with_both_singletons_has_its_streams_followed_again_within_30_seconds() => KillAndRecoverAsync(oldest: true, seed: 11);
+
+    /// <summary>
+    /// Kills a node (its actor system terminated without leaving): another one than the first, or the first, the
+    /// oldest, which runs the stream coordinator and sharding's coordinator, both singletons that must move too.
+    /// </summary>
+    private async Task KillAndRecoverAsync(bool oldest, int seed)
     {
         await using var h = await ClusterHarness.StartAsync(3, output);
-        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 6, ContainersPerPod = 2, LinesPerSecondPerContainer = 50, Seed = 9 });
+        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 6, ContainersPerPod = 2, LinesPerSecondPerContainer = 50, Seed = seed });
         scenario.Start();
         await h.StartAllAsync(Formation);
         var streams = h.Streams();
         await SpreadAsync(h, scenario, streams);
 
-        // Not the first node (the seed), and one that follows something.
         var holders = await h.HoldersAsync();
-        var victim = holders.Values.Select(n => n[0]).Where(n => n != 0).GroupBy(n => n).OrderByDescending(g => g.Count()).First().Key;
+        var victim = oldest ? 0 : holders.Values.Select(n => n[0]).Where(n => n != 0).GroupBy(n => n).OrderByDescending(g => g.Count()).First().Key;
         var lost = holders.Count(p => p.Value[0] == victim);
         var node = h.Nodes[victim]!;
         h.Nodes[victim] = null;

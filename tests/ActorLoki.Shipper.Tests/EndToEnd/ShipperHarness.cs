@@ -60,24 +60,7 @@ public sealed class ShipperHarness : IAsyncDisposable
     {
         var simulator = await KubernetesSimulator.StartAsync((kube ?? new KubernetesSimulatorOptions()) with { Namespace = Namespace });
         var receiver = await LokiReceiver.StartAsync(loki);
-        var settings = new Dictionary<string, string>
-        {
-            ["kubernetes.namespaces"] = $"[{Namespace}]",
-            ["loki.url"] = receiver.PushUrl.ToString(),
-            ["loki.batch.max-wait"] = "100ms",
-            ["loki.retry.min-backoff"] = "50ms",
-            ["loki.retry.max-backoff"] = "500ms",
-            ["loki.timeout"] = "3s",
-            ["positions.store"] = "memory",
-            ["positions.save-interval"] = "200ms",
-            ["tail.silence-floor"] = "2s",
-            ["tail.reconnect-min-backoff"] = "50ms",
-            ["tail.reconnect-max-backoff"] = "500ms",
-            ["kubernetes.reconnect-min-backoff"] = "50ms",
-            ["kubernetes.reconnect-max-backoff"] = "500ms",
-            ["shutdown.drain-deadline"] = "10s",
-            ["selection.exclude-self"] = "false",
-        };
+        var settings = DefaultSettings(receiver.PushUrl);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
             settings[key] = value;
@@ -85,6 +68,26 @@ public sealed class ShipperHarness : IAsyncDisposable
 
         return new ShipperHarness(simulator, receiver, [.. settings], output);
     }
+
+    /// <summary>The settings (paths under <c>actorloki.</c>) the end-to-end tests run with: quick timings, memory positions.</summary>
+    public static Dictionary<string, string> DefaultSettings(Uri pushUrl) => new()
+    {
+        ["kubernetes.namespaces"] = $"[{Namespace}]",
+        ["loki.url"] = pushUrl.ToString(),
+        ["loki.batch.max-wait"] = "100ms",
+        ["loki.retry.min-backoff"] = "50ms",
+        ["loki.retry.max-backoff"] = "500ms",
+        ["loki.timeout"] = "3s",
+        ["positions.store"] = "memory",
+        ["positions.save-interval"] = "200ms",
+        ["tail.silence-floor"] = "2s",
+        ["tail.reconnect-min-backoff"] = "50ms",
+        ["tail.reconnect-max-backoff"] = "500ms",
+        ["kubernetes.reconnect-min-backoff"] = "50ms",
+        ["kubernetes.reconnect-max-backoff"] = "500ms",
+        ["shutdown.drain-deadline"] = "10s",
+        ["selection.exclude-self"] = "false",
+    };
 
     public ActorLokiSettings Settings()
     {
