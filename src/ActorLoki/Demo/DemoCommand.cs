@@ -18,26 +18,13 @@ public static class DemoCommand
         options.Setting("--duration", "actorloki.demo.duration", "DURATION", "How long to write lines, e.g. 20s or 2m.");
         options.Setting("--loki-url", "actorloki.demo.loki-url", "URL", "Push to this Loki instead of the built-in receiver; the table then shows what it acknowledged.");
         options.Flag("--verbose", "actorloki.demo.verbose", "Show the shipper's own logs at actorloki.logging.level, not only its warnings.");
-        var replicas = new Option<int>("--replicas")
-        {
-            Description = "Run this many shipper nodes in one Akka cluster in this process (remoting on 127.0.0.1, positions in the simulated ConfigMaps); one stops gracefully midway.",
-            HelpName = "N",
-            DefaultValueFactory = _ => 1,
-        };
-        replicas.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 9)
-            {
-                result.AddError("--replicas: expected a number of nodes from 1 to 9");
-            }
-        });
-        demo.Options.Add(replicas);
+        options.Setting("--replicas", "actorloki.demo.replicas", "N", "Run N shipper nodes in one Akka cluster in this process (remoting on 127.0.0.1, positions in the simulated ConfigMaps); the last stops gracefully midway.");
         options.AddTo(demo);
-        demo.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), parseResult.GetValue(replicas), output, error, cancellationToken));
+        demo.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
         return demo;
     }
 
-    private static async Task<int> RunAsync(ConfigurationSources sources, int replicas, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ConfigurationSources sources, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var config = ActorLokiConfiguration.Load(sources);
         ConfigCommand.WriteProblems(error, config);
@@ -52,7 +39,7 @@ public static class DemoCommand
         var logsToTerminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         try
         {
-            return await new DemoRunner(settings, output, error, logsToTerminal, replicas).RunAsync(stop.Token).ConfigureAwait(false);
+            return await new DemoRunner(settings, output, error, logsToTerminal).RunAsync(stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException)
         {

@@ -18,13 +18,13 @@ namespace ActorLoki.Demo;
 /// instead, and the table says what Loki acknowledged.
 /// </summary>
 /// <remarks>
-/// With <c>--replicas N</c> (N &gt; 1) the shipper runs as N nodes of one Akka cluster in this process: N hosts,
+/// With <c>--replicas N</c> (<c>demo.replicas</c>, N &gt; 1) the shipper runs as N nodes of one Akka cluster in this process: N hosts,
 /// each with its own actor system, real remoting on a free port of 127.0.0.1, the first as the seed, its own
 /// token for the API server, and positions in the simulated namespace's ConfigMaps, so the nodes share them as
 /// replicas in a Deployment do. At half time the last node stops gracefully (the SIGTERM path: its streams are
 /// handed over to the others), and the audit must still show every line exactly once.
 /// </remarks>
-internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, TextWriter logs, bool logsToTerminal, int replicas = 1)
+internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, TextWriter logs, bool logsToTerminal)
 {
     /// <summary>How long the shipper may take to deliver what was written before the demo stops it anyway.</summary>
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(30);
@@ -32,6 +32,8 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     private readonly DemoSettings _demo = settings.Demo;
+
+    private readonly int _replicas = settings.Demo.Replicas;
 
     /// <summary>Runs the demo; <paramref name="stop"/> (Ctrl-C) ends the writing early. 0 only when every line got through exactly once.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
@@ -41,16 +43,16 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         try
         {
             var lokiUrl = receiver?.PushUrl ?? _demo.LokiUrl!;
-            var ports = Enumerable.Range(0, replicas).Select(_ => FreePort()).ToList();
+            var ports = Enumerable.Range(0, _replicas).Select(_ => FreePort()).ToList();
             var (loggerFactory, serilog) = ActorLokiLogging.Create(ShipperSettings(lokiUrl, ports, 0).Logging, logs, logsToTerminal);
             var global = ActorLokiLogging.UseAsGlobal(serilog); // Akka.Logger.Serilog writes Akka's events there
             var nodes = new List<DemoNode>();
             try
             {
-                for (var i = 0; i < replicas; i++)
+                for (var i = 0; i < _replicas; i++)
                 {
                     // Each node authenticates as a user of its own, as each replica's pod would.
-                    var token = replicas == 1 ? kube.Tokens.Current : kube.Tokens.Issue($"system:serviceaccount:{DemoWorkload.Namespace}:actorloki-{i + 1}");
+                    var token = _replicas == 1 ? kube.Tokens.Current : kube.Tokens.Issue($"system:serviceaccount:{DemoWorkload.Namespace}:actorloki-{i + 1}");
                     var host = ShipperHost.Create(
                         ShipperSettings(lokiUrl, ports, i),
                         loggerFactory,
@@ -64,7 +66,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
                                 Source = "the demo's simulated API server",
                             },
                             // One node: in memory. Several: the configured store (ConfigMaps in the simulated namespace), shared.
-                            PositionsStore = replicas == 1 ? new MemoryPositionsStore() : null,
+                            PositionsStore = _replicas == 1 ? new MemoryPositionsStore() : null,
                         },
                         new ShipperHostOptions { AnyFreePort = true, HandleTerminationSignals = false });
                     nodes.Add(new DemoNode(i + 1, host));
@@ -129,10 +131,10 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         Kubernetes = settings.Kubernetes with { Namespaces = [DemoWorkload.Namespace], AllNamespaces = false },
         Selection = settings.Selection with { ExcludeSelf = false },
         Loki = settings.Loki with { Url = lokiUrl },
-        Positions = replicas == 1
+        Positions = _replicas == 1
             ? settings.Positions with { Store = PositionsStoreKind.Memory }
             : settings.Positions with { Store = PositionsStoreKind.ConfigMap, ConfigMapNamespace = DemoWorkload.Namespace },
-        Cluster = replicas == 1 ? settings.Cluster : settings.Cluster with
+        Cluster = _replicas == 1 ? settings.Cluster : settings.Cluster with
         {
             Enabled = true,
             Hostname = "127.0.0.1",
@@ -167,16 +169,16 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         output.WriteLine(receiver is null
             ? $"  Loki: {Redacted(lokiUrl)} (query {{namespace=\"{DemoWorkload.Namespace}\"}})"
             : $"  Loki: the built-in receiver at {receiver.BaseAddress}");
-        if (replicas > 1)
+        if (_replicas > 1)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  Replicas: {replicas} nodes in one Akka cluster in this process (remoting on 127.0.0.1:{string.Join(", ", ports)}; positions in the simulated ConfigMaps); node {replicas} stops gracefully at {_demo.Duration.TotalSeconds / 2:0.#} s"));
+                $"  Replicas: {_replicas} nodes in one Akka cluster in this process (remoting on 127.0.0.1:{string.Join(", ", ports)}; positions in the simulated ConfigMaps); node {_replicas} stops gracefully at {_demo.Duration.TotalSeconds / 2:0.#} s"));
         }
 
         if (endpoints is not null)
         {
-            output.WriteLine($"  Live: {endpoints}metrics and {endpoints}debug/streams{(replicas > 1 ? " (node 1)" : "")}");
+            output.WriteLine($"  Live: {endpoints}metrics and {endpoints}debug/streams{(_replicas > 1 ? " (node 1)" : "")}");
         }
 
         output.WriteLine(string.Create(
@@ -193,8 +195,8 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
     /// </summary>
     private async Task WaitUntilWatchingAsync(IReadOnlyList<DemoNode> nodes, KubernetesSimulator kube)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(replicas == 1 ? 20 : 60));
-        if (replicas == 1)
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(_replicas == 1 ? 20 : 60));
+        if (_replicas == 1)
         {
             while (nodes[0].Host.Service.Runtime is { } runtime && !(await runtime.GetStatusAsync(limit.Token).ConfigureAwait(false)).AllSynced)
             {

@@ -44,8 +44,8 @@ public sealed partial class DemoReplicasTests
 
         var exit = await ActorLokiCli.InvokeAsync(["demo", "--replicas", "0"], output, error);
 
-        exit.Should().NotBe(0);
-        (output.ToString() + error).Should().Contain("--replicas: expected a number of nodes from 1 to 9");
+        exit.Should().Be(1);
+        error.ToString().Should().Contain("actorloki.demo.replicas = \"0\": expected a whole number from 1 to 9");
     }
 
     [GeneratedRegex(@"^ +\d+s +[0-9,]+ +[0-9,]+ +[0-9,]+ ", RegexOptions.Multiline)]
