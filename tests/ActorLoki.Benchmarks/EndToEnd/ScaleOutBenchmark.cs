@@ -43,7 +43,7 @@ internal static class ScaleOutBenchmark
         var clock = Stopwatch.StartNew();
 
         // The nodes form the cluster before the pods exist, so that each shard goes to the node with the fewest.
-        var nodes = new List<ClusterNode>();
+        var nodes = new List<ScaleOutNode>();
         foreach (var name in new[] { "node-a", "node-b", "node-c" })
         {
             nodes.Add(await world.StartNodeAsync(name, lifetime, sets, options.ShipperEnvironment, cancellationToken));
@@ -89,8 +89,9 @@ internal static class ScaleOutBenchmark
             // SIGKILL the last node; the others must take every stream it followed.
             var victim = nodes[^1];
             var killedAt = await victim.KillAsync();
+            var removal = ScaleOutWorld.WaitForMembershipAsync(nodes[..^1], TimeSpan.FromSeconds(120), cancellationToken);
             var refollowed = await WaitForRefollowingAsync(world, victim, killedAt, TimeSpan.FromSeconds(120), cancellationToken);
-            var removedAt = await ScaleOutWorld.WaitForMembershipAsync(nodes[..^1], TimeSpan.FromSeconds(60), cancellationToken);
+            var removedAt = await removal;
             await Task.Delay(options.Pick(10, 5), cancellationToken);
             await load.DisposeAsync();
             load = null;
@@ -158,7 +159,7 @@ internal static class ScaleOutBenchmark
         }
     }
 
-    private static async Task<Refollowing> WaitForRefollowingAsync(ScaleOutWorld world, ClusterNode victim, DateTimeOffset killedAt, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<Refollowing> WaitForRefollowingAsync(ScaleOutWorld world, ScaleOutNode victim, DateTimeOffset killedAt, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var refollowed = world.Followers.Refollowed(victim.User, killedAt);

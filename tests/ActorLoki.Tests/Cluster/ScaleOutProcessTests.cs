@@ -124,7 +124,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
     /// Three nodes, Up before the pods exist: each shard is then allocated to the node with the fewest, so the
     /// streams are spread from the start (a joining node instead gets its share through sharding's rebalance).
     /// </summary>
-    private static async Task<(ClusterNode A, ClusterNode B, ClusterNode C)> StartThreeAsync(ScaleOutWorld world)
+    private static async Task<(ScaleOutNode A, ScaleOutNode B, ScaleOutNode C)> StartThreeAsync(ScaleOutWorld world)
     {
         var a = await world.StartNodeAsync("node-a", Lifetime);
         var b = await world.StartNodeAsync("node-b", Lifetime);
@@ -144,7 +144,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
     private static Task RunOnAsync(TimeSpan time) => Task.Delay(time);
 
     /// <summary>Every stream <paramref name="lost"/> followed at <paramref name="at"/> is followed again by another node; prints how soon.</summary>
-    private Refollowing AssertFollowedAgain(ScaleOutWorld world, ClusterNode lost, DateTimeOffset at, string signal)
+    private Refollowing AssertFollowedAgain(ScaleOutWorld world, ScaleOutNode lost, DateTimeOffset at, string signal)
     {
         var taken = world.Followers.Refollowed(lost.User, at);
         taken.FollowedAgainAt.Should().NotBeEmpty($"{lost.Name} followed streams when it got {signal}");
@@ -154,7 +154,7 @@ public sealed class ScaleOutProcessTests(ITestOutputHelper output)
     }
 
     /// <summary>From <paramref name="stable"/> on, no two nodes followed one stream at once, and each stream has exactly one follower now.</summary>
-    private async Task AssertOneFollowerEachAsync(ScaleOutWorld world, IReadOnlyList<FollowedStream> streams, IReadOnlyList<ClusterNode> nodes, DateTimeOffset stable)
+    private async Task AssertOneFollowerEachAsync(ScaleOutWorld world, IReadOnlyList<FollowedStream> streams, IReadOnlyList<ScaleOutNode> nodes, DateTimeOffset stable)
     {
         var before = world.Followers.Overlaps().Where(o => o.To is { } to && to <= stable).ToList();
         if (before.Count > 0)

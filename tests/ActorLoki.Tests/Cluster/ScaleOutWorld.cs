@@ -22,7 +22,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
 
     private readonly string _directory;
     private readonly string _shipperDll;
-    private readonly List<ClusterNode> _nodes = [];
+    private readonly List<ScaleOutNode> _nodes = [];
 
     private ScaleOutWorld(KubernetesSimulator kube, LokiReceiver loki, string shipperDll, string directory, string @namespace)
     {
@@ -44,10 +44,10 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     public LogFollowers Followers => Kube.Followers;
 
     /// <summary>Every node started, in order (stopped and killed ones too).</summary>
-    public IReadOnlyList<ClusterNode> Nodes => _nodes;
+    public IReadOnlyList<ScaleOutNode> Nodes => _nodes;
 
     /// <summary>The nodes whose process still runs.</summary>
-    public IReadOnlyList<ClusterNode> Running => [.. _nodes.Where(n => !n.Process.HasExited)];
+    public IReadOnlyList<ScaleOutNode> Running => [.. _nodes.Where(n => !n.Process.HasExited)];
 
     /// <summary>Starts the simulator and the receiver; <paramref name="keepBytes"/> off for large runs (the audit needs only hashes).</summary>
     public static async Task<ScaleOutWorld> StartAsync(string shipperDll, string @namespace = "scale", bool keepBytes = true, CancellationToken cancellationToken = default)
@@ -66,7 +66,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     /// Starts <c>actorloki run</c> as node <paramref name="name"/>, seeded by the first node started (itself when
     /// it is the first); returns once its HTTP endpoint answers. <paramref name="settings"/> are extra HOCON lines.
     /// </summary>
-    public async Task<ClusterNode> StartNodeAsync(string name, TimeSpan maxLifetime, IReadOnlyList<string>? settings = null, IReadOnlyList<string>? environment = null, CancellationToken cancellationToken = default)
+    public async Task<ScaleOutNode> StartNodeAsync(string name, TimeSpan maxLifetime, IReadOnlyList<string>? settings = null, IReadOnlyList<string>? environment = null, CancellationToken cancellationToken = default)
     {
         var user = $"system:serviceaccount:{Namespace}:{name}";
         var kubeconfig = Kube.WriteKubeconfig(Path.Combine(_directory, name + ".kubeconfig"), Kube.Tokens.Issue(user));
@@ -97,7 +97,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
 
             """), cancellationToken);
         var process = await ShipperProcess.StartAsync(_shipperDll, config, http, core: null, maxLifetime, environment ?? [], quota: null, cancellationToken);
-        var node = new ClusterNode(name, user, Address(remoting), http, process);
+        var node = new ScaleOutNode(name, user, Address(remoting), http, process);
         _nodes.Add(node);
         return node;
     }
@@ -107,7 +107,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     /// unreachable; returns the instant that was first seen. Reads each node's <c>/debug/cluster</c> (the
     /// addresses), or where that does not answer its <c>actorloki_cluster_members</c> gauge (the counts by status).
     /// </summary>
-    public static async Task<DateTimeOffset> WaitForMembershipAsync(IReadOnlyList<ClusterNode> members, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<DateTimeOffset> WaitForMembershipAsync(IReadOnlyList<ScaleOutNode> members, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var expected = members.Select(m => m.Address).Order(StringComparer.Ordinal).ToList();
         var clock = Stopwatch.StartNew();
@@ -138,7 +138,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
         throw new TimeoutException($"the nodes did not agree on [{string.Join(", ", expected)}] within {timeout.TotalSeconds:F0} s; last: {last}\n{Output(members)}");
     }
 
-    private static async Task<(bool Agreed, string Seen)> MembershipAsync(ClusterNode node, List<string> expected, CancellationToken cancellationToken)
+    private static async Task<(bool Agreed, string Seen)> MembershipAsync(ScaleOutNode node, List<string> expected, CancellationToken cancellationToken)
     {
         if (await ClusterViewAsync(node, cancellationToken) is { } view)
         {
@@ -180,7 +180,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     /// Waits until every stream of <paramref name="streams"/> is followed by exactly one client, each one of
     /// <paramref name="by"/> (and when <paramref name="allFollow"/>, each of them following some); returns when.
     /// </summary>
-    public async Task<DateTimeOffset> WaitForSingleFollowersAsync(IReadOnlyCollection<FollowedStream> streams, IReadOnlyList<ClusterNode> by, TimeSpan timeout, bool allFollow = false, CancellationToken cancellationToken = default)
+    public async Task<DateTimeOffset> WaitForSingleFollowersAsync(IReadOnlyCollection<FollowedStream> streams, IReadOnlyList<ScaleOutNode> by, TimeSpan timeout, bool allFollow = false, CancellationToken cancellationToken = default)
     {
         var clients = by.Select(n => n.User).ToHashSet(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
@@ -255,7 +255,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     public DeliveryReport Audit() => DeliveryAudit.Account(Cluster.Ledger, Loki);
 
     /// <summary>What a node's <c>/debug/cluster</c> says of the membership, or null when it does not answer.</summary>
-    public static async Task<ClusterView?> ClusterViewAsync(ClusterNode node, CancellationToken cancellationToken = default)
+    public static async Task<ClusterView?> ClusterViewAsync(ScaleOutNode node, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -269,7 +269,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
     }
 
     /// <summary>The last lines each node wrote (warnings and above), for a failure's message.</summary>
-    public static string Output(IEnumerable<ClusterNode> nodes) =>
+    public static string Output(IEnumerable<ScaleOutNode> nodes) =>
         string.Join('\n', nodes.Select(n => $"--- {n.Name} (pid {n.Process.Pid}{(n.Process.HasExited ? $", exited {n.Process.ExitCode}" : "")}):\n{n.Process.RecentOutput}"));
 
     public async ValueTask DisposeAsync()
@@ -294,7 +294,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
 
     private static string Short(string user) => user[(user.LastIndexOf(':') + 1)..];
 
-    private static void ThrowIfCrashed(IEnumerable<ClusterNode> nodes)
+    private static void ThrowIfCrashed(IEnumerable<ScaleOutNode> nodes)
     {
         if (nodes.FirstOrDefault(n => n.Process.HasExited) is { } crashed)
         {
@@ -304,7 +304,7 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
 }
 
 /// <summary>One <c>actorloki run</c> process of a <see cref="ScaleOutWorld"/>: its name, the user its token authenticates as, its Akka address.</summary>
-internal sealed record ClusterNode(string Name, string User, string Address, int HttpPort, ShipperProcess Process)
+internal sealed record ScaleOutNode(string Name, string User, string Address, int HttpPort, ShipperProcess Process)
 {
     /// <summary>SIGKILL: the process ends at once, its connections closed by the kernel; returns the instant it was sent.</summary>
     public async Task<DateTimeOffset> KillAsync()
