@@ -5,6 +5,7 @@ using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Dsl;
+using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Shipper.Cluster;
 
@@ -163,17 +164,17 @@ public static partial class ClusterNode
             public static readonly Refresh Instance = new();
         }
 
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1721, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Cluster member {Address} is up")]
-        private static partial void LogMemberUp(Microsoft.Extensions.Logging.ILogger logger, Address address);
+        [LoggerMessage(EventId = 1721, Level = LogLevel.Information, Message = "Cluster member {Address} is up")]
+        private static partial void LogMemberUp(ILogger logger, Address address);
 
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1722, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Cluster member {Address} is leaving (its streams are handed over)")]
-        private static partial void LogMemberLeaving(Microsoft.Extensions.Logging.ILogger logger, Address address);
+        [LoggerMessage(EventId = 1722, Level = LogLevel.Information, Message = "Cluster member {Address} is leaving (its streams are handed over)")]
+        private static partial void LogMemberLeaving(ILogger logger, Address address);
 
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1723, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "Cluster member {Address} removed (was {Status})")]
-        private static partial void LogMemberRemoved(Microsoft.Extensions.Logging.ILogger logger, Address address, Akka.Cluster.MemberStatus status);
+        [LoggerMessage(EventId = 1723, Level = LogLevel.Information, Message = "Cluster member {Address} removed (was {Status})")]
+        private static partial void LogMemberRemoved(ILogger logger, Address address, Akka.Cluster.MemberStatus status);
 
-        [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1724, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Cluster member {Address} is unreachable")]
-        private static partial void LogUnreachable(Microsoft.Extensions.Logging.ILogger logger, Address address);
+        [LoggerMessage(EventId = 1724, Level = LogLevel.Warning, Message = "Cluster member {Address} is unreachable")]
+        private static partial void LogUnreachable(ILogger logger, Address address);
     }
 }
 

@@ -117,12 +117,16 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
     /// </summary>
     private static async Task SpreadAsync(ClusterHarness h, Scenario scenario, IReadOnlyList<string> streams)
     {
-        var spread = WriteUntilAsync(scenario, () => h.FollowedStreams() == streams.Count && NodesHolding(h) == 3);
-        await ClusterHarness.WaitUntilAsync(() => spread.IsCompleted, TimeSpan.FromSeconds(60), "streams spread over the three nodes");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!(h.FollowedStreams() == streams.Count && await NodesHoldingAsync(h) == 3))
+        {
+            timeout.Token.ThrowIfCancellationRequested();
+            await WriteAsync(scenario, TimeSpan.FromMilliseconds(200));
+        }
     }
 
-    private static int NodesHolding(ClusterHarness h) =>
-        h.HoldersAsync().GetAwaiter().GetResult().Values.SelectMany(n => n).Distinct().Count();
+    private static async Task<int> NodesHoldingAsync(ClusterHarness h) =>
+        (await h.HoldersAsync()).Values.SelectMany(n => n).Distinct().Count();
 
     /// <summary>Advances the scenario in real time (the containers write), for <paramref name="duration"/>.</summary>
     private static async Task WriteAsync(Scenario scenario, TimeSpan duration)
