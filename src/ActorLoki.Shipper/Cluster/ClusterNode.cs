@@ -159,8 +159,9 @@ public static partial class ClusterNode
 
         public ClusterWatch(IActorRef region, ClusterMetrics metrics)
         {
-            metrics.Observe(() => Members(Akka.Cluster.Cluster.Get(Context.System)), () => Volatile.Read(ref _shards));
+            // The gauges are read on the metrics collector's thread, where there is no actor context.
             var cluster = Akka.Cluster.Cluster.Get(Context.System);
+            metrics.Observe(() => Members(cluster), () => Volatile.Read(ref _shards));
             Receive<Akka.Cluster.ClusterEvent.MemberUp>(up => LogMemberUp(Log, up.Member.Address));
             Receive<Akka.Cluster.ClusterEvent.MemberExited>(exited => LogMemberLeaving(Log, exited.Member.Address));
             Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(removed => LogMemberRemoved(Log, removed.Member.Address, removed.PreviousStatus));

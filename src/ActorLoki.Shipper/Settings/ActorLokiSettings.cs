@@ -350,6 +350,9 @@ public sealed record DemoSettings
     public required Uri? LokiUrl { get; init; }
 
     public required bool Verbose { get; init; }
+
+    /// <summary>Shipper nodes of one Akka cluster in the demo's process; more than one shows a graceful hand-over midway.</summary>
+    public required int Replicas { get; init; }
 }
 
 /// <summary>actorloki.check: the preflight <c>actorloki check</c>.</summary>

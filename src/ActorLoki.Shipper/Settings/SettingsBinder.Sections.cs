@@ -296,6 +296,7 @@ internal sealed partial class SettingsBinder
             // Empty: the built-in receiver. Otherwise the same rules as loki.url (no password, a base URL gets the push path).
             LokiUrl = String(D + "loki-url").Length == 0 ? null : LokiUrl(D + "loki-url"),
             Verbose = Boolean(D + "verbose"),
+            Replicas = Int(D + "replicas", 1, 9),
         };
     }
 

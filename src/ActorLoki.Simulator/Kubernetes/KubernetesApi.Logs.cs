@@ -95,6 +95,9 @@ internal sealed partial class KubernetesApi
             state.OwnChunking = true;
         }
 
+        // A follower counts from before its headers go out to after its response ends, so that two clients
+        // seen one after the other never followed at once.
+        using var followed = follow ? followers.Open(new FollowedStream(@namespace, pod, log.Stream.Container), context.Items[UserKey] as string ?? "system:anonymous") : null;
         await response.StartAsync(abort);
         // Headers go out now, as the API server sends them before the first event or line.
         await response.BodyWriter.FlushAsync(abort);

@@ -19,6 +19,7 @@ internal sealed partial class KubernetesApi(
     SimulatedCluster cluster,
     KubernetesFaults faults,
     SimulatorTokens tokens,
+    LogFollowers followers,
     SimulatorCertificates? certificates,
     Func<string> serverAddress)
 {

@@ -18,12 +18,13 @@ public sealed class KubernetesSimulator : IAsyncDisposable
 {
     private readonly LoopbackServer _server;
 
-    private KubernetesSimulator(LoopbackServer server, SimulatedCluster cluster, KubernetesFaults faults, SimulatorTokens tokens, SimulatorCertificates? certificates)
+    private KubernetesSimulator(LoopbackServer server, SimulatedCluster cluster, KubernetesFaults faults, SimulatorTokens tokens, LogFollowers followers, SimulatorCertificates? certificates)
     {
         _server = server;
         Cluster = cluster;
         Faults = faults;
         Tokens = tokens;
+        Followers = followers;
         Certificates = certificates;
     }
 
@@ -35,6 +36,9 @@ public sealed class KubernetesSimulator : IAsyncDisposable
     public KubernetesFaults Faults { get; }
 
     public SimulatorTokens Tokens { get; }
+
+    /// <summary>Who followed which container log when (by the user each request authenticated as).</summary>
+    public LogFollowers Followers { get; }
 
     /// <summary>The CA and server certificate in TLS mode; null otherwise.</summary>
     public SimulatorCertificates? Certificates { get; }
@@ -48,9 +52,10 @@ public sealed class KubernetesSimulator : IAsyncDisposable
         var cluster = new SimulatedCluster(options);
         var faults = new KubernetesFaults();
         var tokens = new SimulatorTokens(options.TimeProvider, options.User);
+        var followers = new LogFollowers(options.TimeProvider);
         var certificates = options.Tls ? new SimulatorCertificates(options.TimeProvider, options.ServerCertificateNames) : null;
         LoopbackServer? server = null;
-        var api = new KubernetesApi(cluster, faults, tokens, certificates, () => server is null ? "127.0.0.1:0" : $"{server.BaseAddress.Host}:{server.BaseAddress.Port}");
+        var api = new KubernetesApi(cluster, faults, tokens, followers, certificates, () => server is null ? "127.0.0.1:0" : $"{server.BaseAddress.Host}:{server.BaseAddress.Port}");
         try
         {
             server = await LoopbackServer.StartAsync(
@@ -84,7 +89,7 @@ public sealed class KubernetesSimulator : IAsyncDisposable
             throw;
         }
 
-        return new KubernetesSimulator(server, cluster, faults, tokens, certificates);
+        return new KubernetesSimulator(server, cluster, faults, tokens, followers, certificates);
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ public static class DemoCommand
         options.Setting("--duration", "actorloki.demo.duration", "DURATION", "How long to write lines, e.g. 20s or 2m.");
         options.Setting("--loki-url", "actorloki.demo.loki-url", "URL", "Push to this Loki instead of the built-in receiver; the table then shows what it acknowledged.");
         options.Flag("--verbose", "actorloki.demo.verbose", "Show the shipper's own logs at actorloki.logging.level, not only its warnings.");
+        options.Setting("--replicas", "actorloki.demo.replicas", "N", "Run N shipper nodes in one Akka cluster in this process (remoting on 127.0.0.1, positions in the simulated ConfigMaps); the last stops gracefully midway.");
         options.AddTo(demo);
         demo.SetAction((parseResult, cancellationToken) => RunAsync(options.ToSources(parseResult, environment()), output, error, cancellationToken));
         return demo;

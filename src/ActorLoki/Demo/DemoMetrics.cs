@@ -51,6 +51,32 @@ internal sealed record DemoMetrics(
             buckets);
     }
 
+    /// <summary>The figures of several shippers (the demo's replicas) added up; their lag histograms have the same buckets.</summary>
+    public static DemoMetrics Sum(IEnumerable<DemoMetrics> all)
+    {
+        var list = all.ToList();
+        var bounds = list.Select(m => m.LagBounds).FirstOrDefault(b => b.Count > 0) ?? [];
+        var buckets = new long[bounds.Count + 1];
+        foreach (var m in list.Where(m => m.LagBuckets.Length == buckets.Length))
+        {
+            for (var b = 0; b < buckets.Length; b++)
+            {
+                buckets[b] += m.LagBuckets[b];
+            }
+        }
+
+        return new DemoMetrics(
+            list.Sum(m => m.LinesRead),
+            list.Sum(m => m.LinesSent),
+            list.Sum(m => m.LinesDropped),
+            list.Sum(m => m.PushRetries),
+            list.Sum(m => m.ActiveTails),
+            list.Sum(m => m.InstancesEnded),
+            list.Sum(m => m.BufferedBytes),
+            bounds,
+            buckets);
+    }
+
     /// <summary>
     /// The <paramref name="q"/>-quantile of the lag of lines acknowledged after <paramref name="earlier"/> was
     /// taken, or null when none were.

@@ -17,6 +17,13 @@ namespace ActorLoki.Demo;
 /// table of every line written against what Loki stored. With <c>demo.loki-url</c> the lines go to that Loki
 /// instead, and the table says what Loki acknowledged.
 /// </summary>
+/// <remarks>
+/// With <c>--replicas N</c> (<c>demo.replicas</c>, N &gt; 1) the shipper runs as N nodes of one Akka cluster in this process: N hosts,
+/// each with its own actor system, real remoting on a free port of 127.0.0.1, the first as the seed, its own
+/// token for the API server, and positions in the simulated namespace's ConfigMaps, so the nodes share them as
+/// replicas in a Deployment do. At half time the last node stops gracefully (the SIGTERM path: its streams are
+/// handed over to the others), and the audit must still show every line exactly once.
+/// </remarks>
 internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, TextWriter logs, bool logsToTerminal)
 {
     /// <summary>How long the shipper may take to deliver what was written before the demo stops it anyway.</summary>
@@ -26,6 +33,8 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
 
     private readonly DemoSettings _demo = settings.Demo;
 
+    private readonly int _replicas = settings.Demo.Replicas;
+
     /// <summary>Runs the demo; <paramref name="stop"/> (Ctrl-C) ends the writing early. 0 only when every line got through exactly once.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -34,44 +43,58 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         try
         {
             var lokiUrl = receiver?.PushUrl ?? _demo.LokiUrl!;
-            var shipper = ShipperSettings(lokiUrl);
-            var (loggerFactory, serilog) = ActorLokiLogging.Create(shipper.Logging, logs, logsToTerminal);
+            var ports = Enumerable.Range(0, _replicas).Select(_ => FreePort()).ToList();
+            var (loggerFactory, serilog) = ActorLokiLogging.Create(ShipperSettings(lokiUrl, ports, 0).Logging, logs, logsToTerminal);
             var global = ActorLokiLogging.UseAsGlobal(serilog); // Akka.Logger.Serilog writes Akka's events there
+            var nodes = new List<DemoNode>();
             try
             {
-                await using var host = ShipperHost.Create(
-                    shipper,
-                    loggerFactory,
-                    options => options with
-                    {
-                        KubernetesConfiguration = new KubernetesClientConfiguration
+                for (var i = 0; i < _replicas; i++)
+                {
+                    // Each node authenticates as a user of its own, as each replica's pod would.
+                    var token = _replicas == 1 ? kube.Tokens.Current : kube.Tokens.Issue($"system:serviceaccount:{DemoWorkload.Namespace}:actorloki-{i + 1}");
+                    var host = ShipperHost.Create(
+                        ShipperSettings(lokiUrl, ports, i),
+                        loggerFactory,
+                        options => options with
                         {
-                            Server = kube.BaseAddress,
-                            Namespace = DemoWorkload.Namespace,
-                            Credentials = KubernetesCredentials.Token(kube.Tokens.Current),
-                            Source = "the demo's simulated API server",
+                            KubernetesConfiguration = new KubernetesClientConfiguration
+                            {
+                                Server = kube.BaseAddress,
+                                Namespace = DemoWorkload.Namespace,
+                                Credentials = KubernetesCredentials.Token(token),
+                                Source = "the demo's simulated API server",
+                            },
+                            // One node: in memory. Several: the configured store (ConfigMaps in the simulated namespace), shared.
+                            PositionsStore = _replicas == 1 ? new MemoryPositionsStore() : null,
                         },
-                        PositionsStore = new MemoryPositionsStore(),
-                    },
-                    new ShipperHostOptions { AnyFreePort = true, HandleTerminationSignals = false });
+                        new ShipperHostOptions { AnyFreePort = true, HandleTerminationSignals = false });
+                    nodes.Add(new DemoNode(i + 1, host));
+                    await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
+                }
 
-                await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
-                WriteHeader(receiver, lokiUrl, host.EndpointAddress);
+                WriteHeader(receiver, lokiUrl, nodes[0].Host.EndpointAddress, ports);
 
                 // The pods start once the shipper watches (they arrive as watch events): a worker that crashed twice
                 // before anyone listed it would have lost its first run for good, as on a real cluster.
-                await WaitUntilWatchingAsync(host).ConfigureAwait(false);
+                await WaitUntilWatchingAsync(nodes, kube).ConfigureAwait(false);
                 var workload = new DemoWorkload(kube.Cluster, _demo);
                 workload.Start();
 
-                var elapsed = await WriteAndSummarizeAsync(workload, host, kube.Cluster.Ledger, stop).ConfigureAwait(false);
+                var elapsed = await WriteAndSummarizeAsync(workload, nodes, kube.Cluster.Ledger, stop).ConfigureAwait(false);
                 await output.WriteLineAsync("  (read: from the API, with lines read again on a resume; lag: kubelet timestamp to Loki's acknowledgement; ended: container instances that ended)").ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Stopped writing after {elapsed.TotalSeconds:0} s; waiting for the shipper to catch up...")).ConfigureAwait(false);
-                await CatchUpAsync(receiver, host, kube.Cluster.Ledger).ConfigureAwait(false);
-                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await CatchUpAsync(receiver, () => Combined(nodes), kube.Cluster.Ledger).ConfigureAwait(false);
+
+                // The youngest first: the oldest node holds the cluster's singletons, which would otherwise move each time.
+                foreach (var node in Enumerable.Reverse(nodes))
+                {
+                    await node.StopAsync().ConfigureAwait(false);
+                }
+
                 await output.WriteLineAsync().ConfigureAwait(false);
 
-                var metrics = DemoMetrics.From(host.Metrics.Collect());
+                var metrics = Combined(nodes);
 
                 return receiver is null
                     ? await WritePushSummaryAsync(lokiUrl, kube.Cluster.Ledger.Count, metrics).ConfigureAwait(false)
@@ -79,6 +102,11 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             }
             finally
             {
+                foreach (var node in nodes)
+                {
+                    await node.Host.DisposeAsync().ConfigureAwait(false);
+                }
+
                 global.Dispose();
                 loggerFactory.Dispose();
                 await serilog.DisposeAsync().ConfigureAwait(false);
@@ -93,19 +121,46 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         }
     }
 
-    /// <summary>The user's settings, pointed at the simulated namespace and kept in this process.</summary>
-    private ActorLokiSettings ShipperSettings(Uri lokiUrl) => settings with
+    /// <summary>
+    /// The user's settings, pointed at the simulated namespace and kept in this process; with several replicas,
+    /// node <paramref name="index"/>'s: cluster on, remoting on <paramref name="ports"/>[index] of 127.0.0.1, the
+    /// first node as the seed, positions in the simulated namespace's ConfigMaps.
+    /// </summary>
+    private ActorLokiSettings ShipperSettings(Uri lokiUrl, List<int> ports, int index) => settings with
     {
         Kubernetes = settings.Kubernetes with { Namespaces = [DemoWorkload.Namespace], AllNamespaces = false },
         Selection = settings.Selection with { ExcludeSelf = false },
         Loki = settings.Loki with { Url = lokiUrl },
-        Positions = settings.Positions with { Store = PositionsStoreKind.Memory },
+        Positions = _replicas == 1
+            ? settings.Positions with { Store = PositionsStoreKind.Memory }
+            : settings.Positions with { Store = PositionsStoreKind.ConfigMap, ConfigMapNamespace = DemoWorkload.Namespace },
+        Cluster = _replicas == 1 ? settings.Cluster : settings.Cluster with
+        {
+            Enabled = true,
+            Hostname = "127.0.0.1",
+            Port = ports[index],
+            SeedNodes = [Address(ports[0])],
+            Bootstrap = settings.Cluster.Bootstrap with { ManagementPort = 0 },
+        },
         Http = settings.Http with { Host = "127.0.0.1" },
         // The demo's own lines are the show; the shipper speaks up only for warnings, unless asked.
         Logging = _demo.Verbose || settings.Logging.Level > ShipperLogLevel.Warning ? settings.Logging : settings.Logging with { Level = ShipperLogLevel.Warning },
     };
 
-    private void WriteHeader(LokiReceiver? receiver, Uri lokiUrl, Uri? endpoints)
+    private static string Address(int port) => string.Create(CultureInfo.InvariantCulture, $"akka.tcp://{ActorLoki.Shipper.ShipperRuntime.SystemName}@127.0.0.1:{port}");
+
+    /// <summary>A free TCP port of 127.0.0.1 for a node's remoting (the seed's must be known before it starts).</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Every node's figures, added up (a stopped node's as they were when it stopped).</summary>
+    private static DemoMetrics Combined(IReadOnlyList<DemoNode> nodes) => DemoMetrics.Sum(nodes.Select(n => n.Metrics()));
+
+    private void WriteHeader(LokiReceiver? receiver, Uri lokiUrl, Uri? endpoints, List<int> ports)
     {
         output.WriteLine($"ActorLoki demo: the real pipeline against a simulated namespace \"{DemoWorkload.Namespace}\"");
         output.WriteLine(string.Create(
@@ -114,9 +169,16 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         output.WriteLine(receiver is null
             ? $"  Loki: {Redacted(lokiUrl)} (query {{namespace=\"{DemoWorkload.Namespace}\"}})"
             : $"  Loki: the built-in receiver at {receiver.BaseAddress}");
+        if (_replicas > 1)
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  Replicas: {_replicas} nodes in one Akka cluster in this process (remoting on 127.0.0.1:{string.Join(", ", ports)}; positions in the simulated ConfigMaps); node {_replicas} stops gracefully at {_demo.Duration.TotalSeconds / 2:0.#} s"));
+        }
+
         if (endpoints is not null)
         {
-            output.WriteLine($"  Live: {endpoints}metrics and {endpoints}debug/streams");
+            output.WriteLine($"  Live: {endpoints}metrics and {endpoints}debug/streams{(_replicas > 1 ? " (node 1)" : "")}");
         }
 
         output.WriteLine(string.Create(
@@ -127,22 +189,38 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         output.Flush();
     }
 
-    private static async Task WaitUntilWatchingAsync(ShipperHost host)
+    /// <summary>
+    /// One node: until its namespace watch is synced. Several: until every node is an Up member and the
+    /// API server has a pod watch open (the cluster's stream coordinator watches on one node only).
+    /// </summary>
+    private async Task WaitUntilWatchingAsync(IReadOnlyList<DemoNode> nodes, KubernetesSimulator kube)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (host.Service.Runtime is { } runtime && !(await runtime.GetStatusAsync(limit.Token).ConfigureAwait(false)).AllSynced)
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(_replicas == 1 ? 20 : 60));
+        if (_replicas == 1)
+        {
+            while (nodes[0].Host.Service.Runtime is { } runtime && !(await runtime.GetStatusAsync(limit.Token).ConfigureAwait(false)).AllSynced)
+            {
+                await Task.Delay(Tick, limit.Token).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        while (!nodes.All(n => n.Host.Service.Runtime is { IsClusterMemberUp: true }) || kube.Faults.OpenWatches == 0)
         {
             await Task.Delay(Tick, limit.Token).ConfigureAwait(false);
         }
     }
 
-    private async Task<TimeSpan> WriteAndSummarizeAsync(DemoWorkload workload, ShipperHost host, Ledger ledger, CancellationToken stop)
+    private async Task<TimeSpan> WriteAndSummarizeAsync(DemoWorkload workload, IReadOnlyList<DemoNode> nodes, Ledger ledger, CancellationToken stop)
     {
         var time = TimeProvider.System;
         var started = time.GetTimestamp();
         var last = started;
         var lastSummary = TimeSpan.Zero;
         DemoMetrics? previous = null;
+        Task? leaving = null;
+        var leaver = nodes[^1];
         using var ticks = new PeriodicTimer(Tick, time);
         while (!stop.IsCancellationRequested)
         {
@@ -159,16 +237,36 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             workload.Advance(time.GetElapsedTime(last, now));
             last = now;
             var elapsed = time.GetElapsedTime(started, now);
+            if (nodes.Count > 1 && leaving is null && elapsed >= _demo.Duration / 2)
+            {
+                // The graceful stop of a replica (what SIGTERM does): it hands its streams over while the others go on.
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds,7:0}s   node {leaver.Number} stops gracefully (as on SIGTERM): it hands its streams over to the other {nodes.Count - 1}")).ConfigureAwait(false);
+                leaving = leaver.StopAsync();
+            }
+
+            if (leaving is { IsCompleted: true } && leaver.StoppedAfter is { } took)
+            {
+                await leaving.ConfigureAwait(false);
+                leaving = Task.CompletedTask;
+                leaver.StoppedAfter = null;
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds,7:0}s   node {leaver.Number} stopped after {took.TotalSeconds:0.0} s; {nodes.Count - 1} nodes follow every stream")).ConfigureAwait(false);
+            }
+
             if (elapsed - lastSummary >= _demo.SummaryInterval)
             {
                 lastSummary = elapsed;
-                previous = await WriteSummaryAsync(elapsed, ledger.Count, DemoMetrics.From(host.Metrics.Collect()), previous).ConfigureAwait(false);
+                previous = await WriteSummaryAsync(elapsed, ledger.Count, Combined(nodes), previous).ConfigureAwait(false);
             }
 
             if (elapsed >= _demo.Duration)
             {
                 break;
             }
+        }
+
+        if (leaving is not null)
+        {
+            await leaving.ConfigureAwait(false);
         }
 
         return time.GetElapsedTime(started);
@@ -186,7 +284,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
     }
 
     /// <summary>Waits until everything written is in Loki (receiver) or acknowledged by it (a real Loki), within <see cref="CatchUpLimit"/>.</summary>
-    private static async Task CatchUpAsync(LokiReceiver? receiver, ShipperHost host, Ledger ledger)
+    private static async Task CatchUpAsync(LokiReceiver? receiver, Func<DemoMetrics> shipperMetrics, Ledger ledger)
     {
         using var limit = new CancellationTokenSource(CatchUpLimit);
         try
@@ -203,7 +301,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             }
 
             // A real Loki cannot be read back here: wait for the shipper to have every line acknowledged.
-            while (DemoMetrics.From(host.Metrics.Collect()) is var metrics && metrics.LinesSent + metrics.LinesDropped < ledger.Count)
+            while (shipperMetrics() is var metrics && metrics.LinesSent + metrics.LinesDropped < ledger.Count)
             {
                 await Task.Delay(Tick, limit.Token).ConfigureAwait(false);
             }
@@ -267,4 +365,53 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
     private static string Seconds(double seconds) => double.IsNaN(seconds) ? "-" : seconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
 
     private static string Redacted(Uri url) => url.GetLeftPart(UriPartial.Path).Replace(url.UserInfo + "@", "", StringComparison.Ordinal);
+
+    /// <summary>
+    /// One node of the demo: its host, and its figures, kept as they were when it stopped (a stopped host's
+    /// meters are gone, and the summary counts what it did).
+    /// </summary>
+    private sealed class DemoNode(int number, ShipperHost host)
+    {
+        private readonly Lock _gate = new();
+        private DemoMetrics? _last;
+        private Task? _stopping;
+
+        public int Number { get; } = number;
+
+        public ShipperHost Host { get; } = host;
+
+        /// <summary>Set once the stop has completed, to how long it took; the summary clears it once it has said so.</summary>
+        public TimeSpan? StoppedAfter { get; set; }
+
+        /// <summary>Now, or as it was when the node stopped.</summary>
+        public DemoMetrics Metrics() => _stopping is { IsCompleted: true } ? _last! : Keep(DemoMetrics.From(Host.Metrics.Collect()));
+
+        /// <summary>The graceful stop (drain, hand-over, positions saved); once only.</summary>
+        public Task StopAsync() => _stopping ??= StopOnceAsync();
+
+        private async Task StopOnceAsync()
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            Keep(DemoMetrics.From(Host.Metrics.Collect()));
+            await Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+            // What the drain pushed counts too (the host's meters live until it is disposed).
+            Keep(DemoMetrics.From(Host.Metrics.Collect()));
+            StoppedAfter = TimeProvider.System.GetElapsedTime(started);
+        }
+
+        /// <summary>The newer of <paramref name="now"/> and the last figures (counters only grow; a stopping node's may vanish).</summary>
+        private DemoMetrics Keep(DemoMetrics now)
+        {
+            lock (_gate)
+            {
+                if (_last is null || now.LinesSent >= _last.LinesSent)
+                {
+                    _last = now;
+                }
+
+                return _last;
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// to core 1), the real <c>actorloki run</c> in a child process (pinned to core 0), so the shipper's CPU and
 /// memory are its own. Every line is accounted for against the simulator's ledger.
 /// <code>
-/// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle|soak]
+/// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle,scale-out|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
 ///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
@@ -94,6 +94,7 @@ public sealed class E2eBenchmark : IBenchmark
                 "fargate" => await FargateAsync(options, shipperDll, cancellationToken),
                 "idle" => await IdleAsync(options, shipperDll, cancellationToken),
                 "soak" => await SoakBenchmark.RunAsync(options, shipperDll, cancellationToken),
+                ScaleOutBenchmark.Name => await ScaleOutBenchmark.RunAsync(options, shipperDll, cancellationToken),
                 _ => throw new InvalidOperationException(scenario),
             };
             results.Add(result);
