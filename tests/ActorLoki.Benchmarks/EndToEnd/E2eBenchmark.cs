@@ -498,6 +498,12 @@ public sealed class E2eBenchmark : IBenchmark
             Check($"≤ 35 millicores in steady state for 200 containers at 2 lines/s each{(options.Tls ? " over HTTPS" : " (over HTTP/1.1: --tls for HTTPS as in a cluster)")}", idle.Millicores <= 35, string.Create(CultureInfo.InvariantCulture, $"{idle.Millicores:F1} millicores"));
         }
 
+        if (results.FirstOrDefault(r => r.Scenario == ScaleOutBenchmark.Name) is { } scaleOut)
+        {
+            Check("scale-out: every stream of a SIGKILLed node followed again within 30 s (default settings)", scaleOut.CatchUpSeconds is <= 30,
+                scaleOut.CatchUpSeconds is { } refollow ? string.Create(CultureInfo.InvariantCulture, $"{refollow:F1} s") : "not all followed again");
+        }
+
         var failures = 0;
         foreach (var r in results)
         {
