@@ -318,6 +318,11 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         }
 
         var wasEmpty = stream.Pending.Count == 0;
+        if (wasEmpty)
+        {
+            stream.StartPending(append.Count);
+        }
+
         for (var i = 0; i < append.Count; i++)
         {
             stream.Pending.Add(append.Entries[i]);
@@ -794,7 +799,12 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     {
         public LabelSet Labels { get; } = labels;
 
-        public PushStream Pending { get; private set; } = new(labels);
+        /// <summary>
+        /// Empty between batches and sized to the first chunk when lines come (<see cref="StartPending"/>): a
+        /// followed container that writes a line or two per batch would otherwise hold, and leave to the GC
+        /// with every batch, room for 16 entries (536 bytes) that it never fills, a thousand times over.
+        /// </summary>
+        public PushStream Pending { get; private set; } = new(labels, 0);
 
         public List<ChunkRecord> Chunks { get; private set; } = [];
 
@@ -805,10 +815,16 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
 
         public bool InFlight { get; set; }
 
+        /// <summary>The first lines since the last batch are coming: room for <paramref name="lines"/> (it grows past that).</summary>
+        public void StartPending(int lines)
+        {
+            Pending = new PushStream(Labels, lines);
+        }
+
         /// <summary>Moves the pending lines into a batch: the stream is in flight until it is settled.</summary>
         public void TakePending()
         {
-            Pending = new PushStream(Labels);
+            Pending = new PushStream(Labels, 0);
             Chunks = [];
             InFlight = true;
             Generation++;
