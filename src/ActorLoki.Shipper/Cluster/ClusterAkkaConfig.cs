@@ -16,7 +16,7 @@ public static class ClusterAkkaConfig
     /// <summary>The discovery method (an <c>akka.discovery</c> section) that lists ActorLoki's own pods.</summary>
     public const string DiscoveryMethod = "actorloki-pods";
 
-    /// <summary>The service name Cluster Bootstrap looks up (only the label selector decides what is found).</summary>
+    /// <summary>The service name the seed-node discovery looks up (only the label selector decides what is found).</summary>
     public const string ServiceName = "actorloki";
 
     /// <summary>The address other nodes reach this one at: the setting, else POD_IP; neither is a configuration error.</summary>
@@ -73,17 +73,6 @@ public static class ClusterAkkaConfig
               discovery {
                 method = {{DiscoveryMethod}}
                 {{DiscoveryMethod}}.class = {{Quote(typeof(PodServiceDiscovery).AssemblyQualifiedName!)}}
-              }
-              management.http {
-                hostname = {{Quote(hostname)}}
-                port = {{cluster.Bootstrap.ManagementPort.ToString(CultureInfo.InvariantCulture)}}
-              }
-              management.cluster.bootstrap.contact-point-discovery {
-                service-name = {{ServiceName}}
-                discovery-method = {{DiscoveryMethod}}
-                port-name = {{Quote(cluster.Bootstrap.PortName)}}
-                required-contact-point-nr = {{cluster.Bootstrap.RequiredContactPoints.ToString(CultureInfo.InvariantCulture)}}
-                stable-margin = {{Millis(cluster.Bootstrap.StableMargin)}}
               }
             }
             """;

@@ -3,8 +3,6 @@ using ActorLoki.Shipper.Settings;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
-using Akka.Management.Cluster.Bootstrap;
-using Akka.Management.Dsl;
 using Microsoft.Extensions.Logging;
 
 namespace ActorLoki.Shipper.Cluster;
@@ -12,7 +10,7 @@ namespace ActorLoki.Shipper.Cluster;
 /// <summary>
 /// Starts a node's part of the cluster: the shard region <see cref="RegionName"/> whose entities are the
 /// <see cref="StreamEntity"/>s this node follows, the singleton manager of the <see cref="StreamCoordinator"/>,
-/// and, without seed nodes, Akka.Management with Cluster Bootstrap over <see cref="PodServiceDiscovery"/>.
+/// and, without seed nodes, the <see cref="SeedNodeDiscovery"/> that finds the other replicas through <see cref="PodServiceDiscovery"/>.
 /// The only place the shipper's own code touches Akka.Cluster's types besides the cluster actors, and called
 /// only with <c>actorloki.cluster.enabled</c>: a single replica never loads those assemblies.
 /// </summary>
@@ -51,15 +49,10 @@ public static partial class ClusterNode
 
         if (settings.SeedNodes.Count == 0)
         {
-            // Cluster Bootstrap: find the other replicas through PodServiceDiscovery, join or form the cluster.
-            _ = StartBootstrapAsync(system);
+            // Find the other replicas through PodServiceDiscovery, then join or form the cluster.
+            var bootstrap = settings.Bootstrap;
+            guardian.ActorOf(SeedNodeDiscovery.Props(bootstrap.PortName, bootstrap.RequiredContactPoints, bootstrap.StableMargin), "seed-discovery");
         }
-    }
-
-    private static async Task StartBootstrapAsync(ActorSystem system)
-    {
-        await AkkaManagement.Get(system).Start().ConfigureAwait(false);
-        await ClusterBootstrap.Get(system).Start().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -11,8 +11,8 @@ namespace ActorLoki.Shipper.Cluster;
 /// <summary>
 /// Akka.Discovery over ActorLoki's own pod listing: the replicas of a scaled-out ActorLoki are the Running pods
 /// of its namespace that match <c>cluster.bootstrap.pod-label-selector</c> and have a pod IP; each is a contact
-/// point at that IP and the container port named as the lookup's port name (Akka.Management's, for Cluster
-/// Bootstrap). It lists through <see cref="KubernetesClient"/> (ActorLoki's credentials, HTTP stack and JSON),
+/// point at that IP and the container port named as the lookup's port name (Akka remoting's, for
+/// <see cref="SeedNodeDiscovery"/>). It lists through <see cref="KubernetesClient"/> (ActorLoki's credentials, HTTP stack and JSON),
 /// which the actor system's <see cref="ClusterServices"/> extension hands over; Akka.Discovery.KubernetesApi
 /// cannot be used, being built against an older KubernetesClient.
 /// </summary>

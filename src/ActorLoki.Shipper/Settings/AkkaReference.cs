@@ -47,7 +47,7 @@ internal sealed class AkkaReference
 
     /// <summary>
     /// Akka core's reference configuration with those of the modules a scaled-out shipper runs (remoting, cluster,
-    /// sharding, singleton, distributed data, coordination, discovery, management). Read only for a configuration
+    /// sharding, singleton, distributed data, coordination, discovery). Read only for a configuration
     /// that turns clustering on or tunes those modules, so that a single replica never loads their assemblies.
     /// </summary>
     public static AkkaReference WithCluster => LazyWithCluster.Value;
@@ -67,7 +67,7 @@ internal sealed class AkkaReference
             && ClusterModuleSections.Any(name => section.TryGetField(name, out _));
     }
 
-    private static readonly string[] ClusterModuleSections = ["remote", "cluster", "management", "discovery", "coordination"];
+    private static readonly string[] ClusterModuleSections = ["remote", "cluster", "discovery", "coordination"];
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static AkkaConfig WithClusterModules(AkkaConfig core)
@@ -82,8 +82,6 @@ internal sealed class AkkaReference
             typeof(Akka.DistributedData.DistributedData).Assembly,
             typeof(Akka.Coordination.Lease).Assembly,
             typeof(Akka.Discovery.Discovery).Assembly,
-            typeof(Akka.Management.Dsl.AkkaManagement).Assembly,
-            typeof(Akka.Management.Cluster.Bootstrap.ClusterBootstrap).Assembly,
         };
         foreach (var assembly in assemblies)
         {

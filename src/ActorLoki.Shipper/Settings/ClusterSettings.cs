@@ -14,7 +14,7 @@ public sealed record ClusterSettings
     /// <summary>Akka remoting's TCP port; 0 takes any free port (tests).</summary>
     public required int Port { get; init; }
 
-    /// <summary>Static seed nodes (akka.tcp://actorloki@host:port); empty forms the cluster through Cluster Bootstrap.</summary>
+    /// <summary>Static seed nodes (akka.tcp://actorloki@host:port); empty finds them among the pods (<c>SeedNodeDiscovery</c>).</summary>
     public required IReadOnlyList<string> SeedNodes { get; init; }
 
     public required ClusterBootstrapSettings Bootstrap { get; init; }
@@ -37,11 +37,8 @@ public sealed record ClusterBootstrapSettings
     /// <summary>Label selector of ActorLoki's own pods in its namespace.</summary>
     public required string PodLabelSelector { get; init; }
 
-    /// <summary>The container port (by name) of Akka.Management's HTTP endpoint in those pods.</summary>
+    /// <summary>The container port (by name) of Akka remoting in those pods.</summary>
     public required string PortName { get; init; }
-
-    /// <summary>The port Akka.Management listens on in this process.</summary>
-    public required int ManagementPort { get; init; }
 
     /// <summary>Contact points that must be found before a new cluster is formed.</summary>
     public required int RequiredContactPoints { get; init; }

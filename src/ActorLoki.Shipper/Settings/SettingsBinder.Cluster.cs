@@ -18,7 +18,6 @@ internal sealed partial class SettingsBinder
             {
                 PodLabelSelector = String(B + "pod-label-selector"),
                 PortName = String(B + "port-name"),
-                ManagementPort = Int(B + "management-port", 1, 65535),
                 RequiredContactPoints = Int(B + "required-contact-points", 1),
                 StableMargin = Duration(B + "stable-margin"),
             },
@@ -48,7 +47,7 @@ internal sealed partial class SettingsBinder
 
         if (settings.Enabled && settings.SeedNodes.Count == 0 && settings.Bootstrap.PortName.Trim().Length == 0)
         {
-            Problem(B + "port-name", $"{B}port-name is empty: with no {C}seed-nodes it names the management port of the replicas' pods");
+            Problem(B + "port-name", $"{B}port-name is empty: with no {C}seed-nodes it names the remoting port of the replicas' pods");
         }
 
         if (settings.Enabled && String("actorloki.positions.store").Trim().Equals("file", StringComparison.OrdinalIgnoreCase))

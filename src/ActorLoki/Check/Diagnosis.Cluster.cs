@@ -13,22 +13,22 @@ internal sealed partial record Diagnosis
         ]);
 
     /// <summary>A replica's or seed's port that did not accept a TCP connection.</summary>
-    /// <param name="endpoint">ip:port and what it is, e.g. <c>10.0.0.6:8558 (management, port "management")</c>.</param>
+    /// <param name="endpoint">ip:port and what it is, e.g. <c>10.0.0.6:4053 (remoting, port "remoting")</c>.</param>
     /// <param name="who">The pod or seed node, as the fix names it.</param>
     /// <param name="between">The pods the NetworkPolicy must let talk to each other.</param>
     public static Diagnosis Unreachable(string endpoint, string error, IReadOnlyList<int> ports, string who, string between) => new(
         $"TCP {endpoint}: {error}",
         [
             $"a NetworkPolicy that isolates the namespace must allow TCP {string.Join(" and ", ports)} (ingress and egress) between {between}; "
-                + "the replicas use 4053 (remoting) and 8558 (management) unless cluster.port and cluster.bootstrap.management-port say otherwise",
+                + "the replicas use 4053 (Akka remoting) unless cluster.port says otherwise",
             $"check that {who} runs ActorLoki with actorloki.cluster.enabled = on and the same cluster.port (its log says where it listens)",
         ]);
 
-    /// <summary>A Running replica pod that Cluster Bootstrap skips: it declares no container port of that name.</summary>
-    public static Diagnosis NoManagementPort(ClusterBootstrapSettings bootstrap) => new(
-        $"it matches {bootstrap.PodLabelSelector} and is Running, but none of its containers declares a port named \"{bootstrap.PortName}\", so the other replicas never probe it",
+    /// <summary>A Running replica pod the seed-node discovery skips: it declares no container port of that name.</summary>
+    public static Diagnosis NoRemotingPort(ClusterBootstrapSettings bootstrap, int port) => new(
+        $"it matches {bootstrap.PodLabelSelector} and is Running, but none of its containers declares a port named \"{bootstrap.PortName}\", so the other replicas never take it as a seed node",
         [
-            $"declare containerPort {bootstrap.ManagementPort} named {bootstrap.PortName} in the container (deploy/overlays/scale-out does), "
+            $"declare containerPort {port} named {bootstrap.PortName} in the container (deploy/overlays/scale-out does), "
                 + "or set cluster.bootstrap.port-name to the name it has; a pod not ActorLoki's should not carry the label",
         ]);
 

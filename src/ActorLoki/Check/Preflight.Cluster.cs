@@ -11,7 +11,7 @@ namespace ActorLoki.Check;
 
 /// <summary>
 /// The checks of scale-out (<c>cluster.enabled = on</c>): this node's address; the seed nodes, or the replicas
-/// Cluster Bootstrap would find (listed as it lists them) and their management and remoting ports; the
+/// the seed-node discovery would find (listed as it lists them) and their remoting ports; the
 /// positions ConfigMaps of every shard. Nothing is created: a shard's ConfigMap created empty here would keep
 /// the shipper from seeding it from the single-replica ConfigMap.
 /// </summary>
@@ -70,9 +70,8 @@ internal sealed partial class Preflight
     }
 
     /// <summary>
-    /// Lists the replicas as <see cref="PodServiceDiscovery"/> does, says which of them Cluster Bootstrap would
-    /// probe and which it would skip for want of the management port, and connects to each other replica's
-    /// management and remoting ports.
+    /// Lists the replicas as <see cref="PodServiceDiscovery"/> does, says which of them the seed-node discovery would
+    /// take and which it would skip for want of the remoting port, and connects to each other replica's remoting port.
     /// </summary>
     private async Task CheckBootstrapAsync(KubernetesClient client, string ns, ClusterSettings cluster, CancellationToken cancellationToken)
     {
@@ -87,7 +86,7 @@ internal sealed partial class Preflight
 
         var pods = list.Value!.Items ?? [];
         var running = pods.Where(p => p.Status is { Phase: "Running", PodIP.Length: > 0 } && p.Metadata?.DeletionTimestamp is null).ToList();
-        var replicas = running.Select(p => (Pod: p, Management: PortNamed(p, bootstrap.PortName))).Where(r => r.Management is not null).Select(r => (r.Pod, Management: r.Management!.Value)).ToList();
+        var replicas = running.Select(p => (Pod: p, Remoting: PortNamed(p, bootstrap.PortName))).Where(r => r.Remoting is not null).Select(r => (r.Pod, Remoting: r.Remoting!.Value)).ToList();
 
         var self = environment.GetVariable("POD_NAME") ?? environment.GetVariable("HOSTNAME");
         var notRunning = pods.Count - running.Count;
@@ -97,7 +96,7 @@ internal sealed partial class Preflight
         Pass(found);
         foreach (var pod in running.Where(p => PortNamed(p, bootstrap.PortName) is null))
         {
-            Fail($"replica pod {pod.Metadata?.Name}", Diagnosis.NoManagementPort(bootstrap));
+            Fail($"replica pod {pod.Metadata?.Name}", Diagnosis.NoRemotingPort(bootstrap, cluster.Port));
         }
 
         if (replicas.Count < bootstrap.RequiredContactPoints)
@@ -107,24 +106,19 @@ internal sealed partial class Preflight
         }
 
         var others = replicas.Where(r => r.Pod.Metadata?.Name != self).ToList();
-        var reached = await Task.WhenAll(others.Select(r => ReachReplicaAsync(r.Pod.Status!.PodIP!, r.Management, cluster.Port, cancellationToken))).ConfigureAwait(false);
+        var reached = await Task.WhenAll(others.Select(r => ConnectAsync(r.Pod.Status!.PodIP!, r.Remoting, cancellationToken))).ConfigureAwait(false);
         for (var i = 0; i < others.Count; i++)
         {
-            var (pod, management) = others[i];
+            var (pod, remoting) = others[i];
             var name = pod.Metadata?.Name;
             var ip = pod.Status!.PodIP!;
-            var ports = cluster.Port == 0 ? $"management {management} (remoting: cluster.port = 0, not checked)" : $"management {management}, remoting {cluster.Port}";
-            switch (reached[i])
+            if (reached[i] is { } error)
             {
-                case { Management: null, Remoting: null }:
-                    Pass($"reach replica {name} ({ip}): {ports}");
-                    break;
-                case { Management: { } error }:
-                    Fail($"reach replica {name} ({ip})", Diagnosis.Unreachable($"{ip}:{management} (management, port \"{bootstrap.PortName}\")", error, [management], $"pod {name}", BetweenReplicas(cluster)));
-                    break;
-                case { Remoting: { } error }:
-                    Fail($"reach replica {name} ({ip})", Diagnosis.Unreachable($"{ip}:{cluster.Port} (remoting, cluster.port)", error, [cluster.Port], $"pod {name}", BetweenReplicas(cluster)));
-                    break;
+                Fail($"reach replica {name} ({ip})", Diagnosis.Unreachable($"{ip}:{remoting} (remoting, port \"{bootstrap.PortName}\")", error, [remoting], $"pod {name}", BetweenReplicas(cluster)));
+            }
+            else
+            {
+                Pass($"reach replica {name} ({ip}): remoting {remoting}");
             }
         }
     }
@@ -132,13 +126,6 @@ internal sealed partial class Preflight
     /// <summary>The pods the replicas' NetworkPolicy must let talk to each other, as the settings select them.</summary>
     private static string BetweenReplicas(ClusterSettings cluster) =>
         cluster.SeedNodes.Count == 0 ? $"the pods labelled {cluster.Bootstrap.PodLabelSelector}" : "the replicas";
-
-    private async Task<(string? Management, string? Remoting)> ReachReplicaAsync(string ip, int management, int remoting, CancellationToken cancellationToken)
-    {
-        var managementTask = ConnectAsync(ip, management, cancellationToken);
-        var remotingTask = remoting == 0 ? Task.FromResult<string?>(null) : ConnectAsync(ip, remoting, cancellationToken);
-        return (await managementTask.ConfigureAwait(false), await remotingTask.ConfigureAwait(false));
-    }
 
     private static int? PortNamed(Pod pod, string name) =>
         (pod.Spec?.Containers ?? []).SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name == name)?.Number;

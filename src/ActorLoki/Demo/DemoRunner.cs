@@ -140,7 +140,6 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
             Hostname = "127.0.0.1",
             Port = ports[index],
             SeedNodes = [Address(ports[0])],
-            Bootstrap = settings.Cluster.Bootstrap with { ManagementPort = 0 },
         },
         Http = settings.Http with { Host = "127.0.0.1" },
         // The demo's own lines are the show; the shipper speaks up only for warnings, unless asked.

@@ -28,6 +28,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly IReadOnlyDictionary<string, string> _overrides;
     private readonly int[] _ports;
+    private bool _bootstrap;
 
     private ClusterHarness(KubernetesSimulator kube, LokiReceiver loki, int nodes, IReadOnlyDictionary<string, string> overrides, ITestOutputHelper? output)
     {
@@ -59,6 +60,30 @@ public sealed class ClusterHarness : IAsyncDisposable
         return new ClusterHarness(simulator, receiver, nodes, overrides ?? new Dictionary<string, string>(), output);
     }
 
+    /// <summary>
+    /// Cluster Bootstrap instead of seed nodes, as the scale-out overlay deploys: each node gets a pod of its own in
+    /// the simulated namespace (the replicas' label, pod IP 127.0.0.1, its remoting port as the container port named
+    /// "remoting"), and the nodes find each other by listing those pods (<c>SeedNodeDiscovery</c>).
+    /// </summary>
+    public void UseBootstrap()
+    {
+        _bootstrap = true;
+        for (var node = 0; node < Nodes.Length; node++)
+        {
+            Cluster.CreatePod(new PodSpecification($"actorloki-{node}")
+            {
+                Namespace = Namespace,
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "actorloki" },
+                Containers = ["actorloki"],
+                PodIp = "127.0.0.1",
+                Ports = new Dictionary<string, IReadOnlyList<SimulatedContainerPort>>
+                {
+                    ["actorloki"] = [new("http-metrics", 8080), new("remoting", _ports[node])],
+                },
+            });
+        }
+    }
+
     public ActorLokiSettings Settings(int node)
     {
         var settings = EndToEnd.ShipperHarness.DefaultSettings(Loki.PushUrl);
@@ -75,6 +100,12 @@ public sealed class ClusterHarness : IAsyncDisposable
         }.Concat(_overrides))
         {
             settings[key] = value;
+        }
+
+        if (_bootstrap)
+        {
+            settings["cluster.seed-nodes"] = "[]";
+            settings["cluster.bootstrap.required-contact-points"] = Nodes.Length.ToString(CultureInfo.InvariantCulture);
         }
 
         return ActorLokiConfiguration.Load(new ConfigurationSources

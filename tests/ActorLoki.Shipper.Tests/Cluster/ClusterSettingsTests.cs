@@ -25,8 +25,7 @@ public sealed class ClusterSettingsTests : IDisposable
         cluster.Bootstrap.Should().Be(new ClusterBootstrapSettings
         {
             PodLabelSelector = "app.kubernetes.io/name=actorloki",
-            PortName = "management",
-            ManagementPort = 8558,
+            PortName = "remoting",
             RequiredContactPoints = 2,
             StableMargin = TimeSpan.FromSeconds(5),
         });
@@ -108,10 +107,7 @@ public sealed class ClusterSettingsTests : IDisposable
         config.GetString("akka.actor.serialization-bindings.\"" + typeof(IClusterMessage).AssemblyQualifiedName + "\"").Should().Be("actorloki-cluster");
         config.GetString("akka.discovery.method").Should().Be(ClusterAkkaConfig.DiscoveryMethod);
         config.GetString($"akka.discovery.{ClusterAkkaConfig.DiscoveryMethod}.class").Should().Be(typeof(PodServiceDiscovery).AssemblyQualifiedName);
-        config.GetString("akka.management.http.hostname").Should().Be("10.0.0.9");
-        config.GetInt("akka.management.http.port").Should().Be(8558);
-        config.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name").Should().Be("management");
-        config.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr").Should().Be(2);
+        config.HasPath("akka.management").Should().BeFalse("Akka.Management is not used: SeedNodeDiscovery forms the cluster");
     }
 
     [Fact]

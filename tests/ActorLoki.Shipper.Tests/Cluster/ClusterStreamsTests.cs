@@ -46,6 +46,27 @@ public sealed class ClusterStreamsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Without_seed_nodes_the_replicas_form_one_cluster_through_Cluster_Bootstrap_over_their_pods()
+    {
+        await using var h = await ClusterHarness.StartAsync(3, output);
+        h.UseBootstrap();
+        var scenario = new Scenario(h.Cluster, new ScenarioOptions { Namespace = ClusterHarness.Namespace, Pods = 3, ContainersPerPod = 1, LinesPerSecondPerContainer = 20, Seed = 11 });
+        scenario.Start();
+
+        // Each node looks the replicas up through PodServiceDiscovery and joins them as seed nodes; the lowest forms the cluster.
+        await h.StartAllAsync(TimeSpan.FromSeconds(60));
+        var leaders = h.Running.Select(n => Akka.Cluster.Cluster.Get(n.System).State.Leader).Distinct().ToList();
+        leaders.Should().ContainSingle("the three nodes are one cluster, not three").Which.Should().NotBeNull();
+
+        var replicas = h.Cluster.Pods(ClusterHarness.Namespace).Where(p => p.Name.StartsWith("actorloki-", StringComparison.Ordinal)).Select(p => p.Uid).ToList();
+        var streams = h.Streams().Where(s => !replicas.Any(uid => s.StartsWith(uid, StringComparison.Ordinal))).ToList();
+        await ClusterHarness.WaitUntilAsync(() => h.FollowedStreams() == streams.Count, TimeSpan.FromSeconds(30), "every stream followed");
+        await WriteAsync(scenario, TimeSpan.FromSeconds(1));
+        var report = await h.WaitForDeliveryAsync(TimeSpan.FromSeconds(30));
+        report.ExactlyOnce.Should().BeTrue(report.ToString());
+    }
+
+    [Fact]
     public async Task A_node_leaving_gracefully_hands_its_streams_over_with_no_line_missing_or_repeated()
     {
         await using var h = await ClusterHarness.StartAsync(3, output);

@@ -229,13 +229,12 @@ public sealed class AkkaSectionTests : IDisposable
               cluster.failure-detector.acceptable-heartbeat-pause = 5s
               cluster.sharding.handoff-timeout = 30s
               remote.dot-netty.tcp.maximum-frame-size = 256000b
-              management.http.port = 8558
               cluster.failure-detector.threshhold = 12
             }
             """);
 
         warnings.Should().Equal(
-            $"{path}:7:41: unknown key akka.cluster.failure-detector.threshhold is ignored; did you mean akka.cluster.failure-detector.threshold?");
+            $"{path}:6:41: unknown key akka.cluster.failure-detector.threshhold is ignored; did you mean akka.cluster.failure-detector.threshold?");
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed partial class CheckCommandTests
         return port;
     }
 
-    private void CreateReplica(string name, int? management, int remoting) => Kube.Cluster.CreatePod(new PodSpecification(name)
+    private void CreateReplica(string name, int? remoting) => Kube.Cluster.CreatePod(new PodSpecification(name)
     {
         Namespace = Ns,
         Labels = ReplicaLabels,
@@ -47,7 +47,7 @@ public sealed partial class CheckCommandTests
         PodIp = "127.0.0.1",
         Ports = new Dictionary<string, IReadOnlyList<SimulatedContainerPort>>
         {
-            ["actorloki"] = management is { } port ? [new("remoting", remoting), new("management", port)] : [new("remoting", remoting)],
+            ["actorloki"] = remoting is { } port ? [new("http-metrics", 8080), new("remoting", port)] : [new("http-metrics", 8080)],
         },
     });
 
@@ -81,27 +81,26 @@ public sealed partial class CheckCommandTests
     }
 
     [Fact]
-    public async Task A_cluster_check_reaches_the_other_replicas_on_their_management_and_remoting_ports_and_skips_its_own_pod()
+    public async Task A_cluster_check_reaches_the_other_replicas_on_their_remoting_ports_and_skips_its_own_pod()
     {
-        var remoting = Listen();
         var (b, c) = (Listen(), Listen());
-        CreateReplica(Self, ClosedPort(), remoting);
-        CreateReplica("actorloki-b", b, remoting);
-        CreateReplica("actorloki-c", c, remoting);
+        CreateReplica(Self, ClosedPort());
+        CreateReplica("actorloki-b", b);
+        CreateReplica("actorloki-c", c);
         Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
 
-        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={remoting}");
+        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={b}");
 
         exit.Should().Be(0, output);
-        output.Should().Contain($"✓ cluster address: 127.0.0.1:{remoting} (POD_IP)");
-        output.Should().Contain($"✓ list replica pods in {Ns} (app.kubernetes.io/name=actorloki): 3 replicas Running with a pod IP and port \"management\" ({Self}, this one, actorloki-b, actorloki-c)");
-        output.Should().Contain($"✓ reach replica actorloki-b (127.0.0.1): management {b}, remoting {remoting}");
-        output.Should().Contain($"✓ reach replica actorloki-c (127.0.0.1): management {c}, remoting {remoting}");
+        output.Should().Contain($"✓ cluster address: 127.0.0.1:{b} (POD_IP)");
+        output.Should().Contain($"✓ list replica pods in {Ns} (app.kubernetes.io/name=actorloki): 3 replicas Running with a pod IP and port \"remoting\" ({Self}, this one, actorloki-b, actorloki-c)");
+        output.Should().Contain($"✓ reach replica actorloki-b (127.0.0.1): remoting {b}");
+        output.Should().Contain($"✓ reach replica actorloki-c (127.0.0.1): remoting {c}");
         output.Should().NotContain($"reach replica {Self}").And.NotContain("✗").And.NotContain("! fewer");
 
-        // The connections were made: each management socket has one waiting to be accepted.
+        // The connections were made: each replica's socket has one waiting to be accepted.
         using var accepted = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        foreach (var listener in _listeners.Skip(1))
+        foreach (var listener in _listeners)
         {
             using var connection = await listener.AcceptTcpClientAsync(accepted.Token);
         }
@@ -110,60 +109,44 @@ public sealed partial class CheckCommandTests
     [Fact]
     public async Task An_unreachable_replica_port_is_a_cross_that_names_the_pod_the_port_and_the_NetworkPolicy()
     {
-        var remoting = Listen();
         var closed = ClosedPort();
-        CreateReplica(Self, ClosedPort(), remoting);
-        CreateReplica("actorloki-b", Listen(), remoting);
-        CreateReplica("actorloki-c", closed, remoting);
+        CreateReplica(Self, ClosedPort());
+        CreateReplica("actorloki-b", Listen());
+        CreateReplica("actorloki-c", closed);
 
-        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={remoting}");
+        var (exit, output) = await ClusterCheckAsync(InPod());
 
         exit.Should().Be(1);
         output.Should().Contain("✓ reach replica actorloki-b (127.0.0.1)");
-        output.Should().Contain($"✗ reach replica actorloki-c (127.0.0.1): TCP 127.0.0.1:{closed} (management, port \"management\"): Connection refused");
+        output.Should().Contain($"✗ reach replica actorloki-c (127.0.0.1): TCP 127.0.0.1:{closed} (remoting, port \"remoting\"): Connection refused");
         output.Should().Contain($"→ a NetworkPolicy that isolates the namespace must allow TCP {closed} (ingress and egress) between the pods labelled app.kubernetes.io/name=actorloki");
         output.Should().Contain("→ check that pod actorloki-c runs ActorLoki with actorloki.cluster.enabled = on");
     }
 
     [Fact]
-    public async Task A_closed_remoting_port_is_a_cross_that_names_cluster_port()
+    public async Task A_running_replica_pod_without_the_remoting_port_is_named()
     {
-        var closed = ClosedPort();
-        CreateReplica(Self, ClosedPort(), closed);
-        CreateReplica("actorloki-b", Listen(), closed);
+        CreateReplica(Self, ClosedPort());
+        CreateReplica("actorloki-b", Listen());
+        CreateReplica("actorloki-d", remoting: null);
 
-        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={closed}");
+        var (exit, output) = await ClusterCheckAsync(InPod());
 
         exit.Should().Be(1);
-        output.Should().Contain($"✗ reach replica actorloki-b (127.0.0.1): TCP 127.0.0.1:{closed} (remoting, cluster.port): Connection refused");
-    }
-
-    [Fact]
-    public async Task A_running_replica_pod_without_the_management_port_is_named()
-    {
-        var remoting = Listen();
-        CreateReplica(Self, ClosedPort(), remoting);
-        CreateReplica("actorloki-b", Listen(), remoting);
-        CreateReplica("actorloki-d", management: null, remoting);
-
-        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={remoting}");
-
-        exit.Should().Be(1);
-        output.Should().Contain("✗ replica pod actorloki-d: it matches app.kubernetes.io/name=actorloki and is Running, but none of its containers declares a port named \"management\"");
-        output.Should().Contain("→ declare containerPort 8558 named management in the container");
-        output.Should().Contain("2 replicas Running with a pod IP and port \"management\"");
+        output.Should().Contain("✗ replica pod actorloki-d: it matches app.kubernetes.io/name=actorloki and is Running, but none of its containers declares a port named \"remoting\"");
+        output.Should().Contain("→ declare containerPort 4053 named remoting in the container");
+        output.Should().Contain("2 replicas Running with a pod IP and port \"remoting\"");
     }
 
     [Fact]
     public async Task Fewer_replicas_than_the_contact_points_required_pass_with_a_note()
     {
-        var remoting = Listen();
-        CreateReplica(Self, ClosedPort(), remoting);
+        CreateReplica(Self, ClosedPort());
 
-        var (exit, output) = await ClusterCheckAsync(InPod(), "--set", $"cluster.port={remoting}");
+        var (exit, output) = await ClusterCheckAsync(InPod());
 
         exit.Should().Be(0, output);
-        output.Should().Contain($"✓ list replica pods in {Ns} (app.kubernetes.io/name=actorloki): 1 replica Running with a pod IP and port \"management\" ({Self}, this one)");
+        output.Should().Contain($"✓ list replica pods in {Ns} (app.kubernetes.io/name=actorloki): 1 replica Running with a pod IP and port \"remoting\" ({Self}, this one)");
         output.Should().Contain("    ! fewer than cluster.bootstrap.required-contact-points = 2: a new cluster forms only once that many replicas find each other");
     }
 

@@ -72,7 +72,6 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
         var kubeconfig = Kube.WriteKubeconfig(Path.Combine(_directory, name + ".kubeconfig"), Kube.Tokens.Issue(user));
         var remoting = ShipperProcess.FreePort();
         var http = ShipperProcess.FreePort();
-        var management = ShipperProcess.FreePort();
         var seed = _nodes.Count > 0 ? _nodes[0] : null;
         var seedAddress = seed?.Address ?? Address(remoting);
         var config = Path.Combine(_directory, name + ".conf");
@@ -90,7 +89,6 @@ internal sealed class ScaleOutWorld : IAsyncDisposable
                 hostname = "127.0.0.1"
                 port = {{remoting}}
                 seed-nodes = ["{{seedAddress}}"]
-                bootstrap.management-port = {{management}}
               }
             }
             {{string.Join('\n', settings ?? [])}}

@@ -192,7 +192,7 @@ public sealed class KustomizeTests : IDisposable
 
         var ports = container["ports"]!.AsArray().Select(p => ((string?)p!["name"], (long)p["containerPort"]!)).ToList();
         ports.Should().Contain(p => p.Item2 == cluster.Port && !string.IsNullOrEmpty(p.Item1), "Akka remoting listens on cluster.port");
-        ports.Should().Contain((cluster.Bootstrap.PortName, cluster.Bootstrap.ManagementPort), "Cluster Bootstrap finds the management port by cluster.bootstrap.port-name");
+        ports.Should().Contain((cluster.Bootstrap.PortName, (long)cluster.Port), "the replicas find each other's remoting port by cluster.bootstrap.port-name");
 
         if (cluster.Hostname.Trim().Length == 0)
         {

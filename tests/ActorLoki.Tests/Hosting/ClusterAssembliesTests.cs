@@ -19,7 +19,7 @@ public sealed class ClusterAssembliesTests
         var mapped = await MappedAssembliesAsync(exitWhen: files => files.Contains("ActorLoki.Loki.dll") && files.Contains("Akka.dll"), "--duration", "2s");
 
         mapped.Should().Contain("Akka.dll", "the actors run on Akka");
-        mapped.Should().NotContain(["Akka.Remote.dll", "Akka.Cluster.dll", "Akka.Cluster.Sharding.dll", "Akka.Cluster.Tools.dll", "Akka.Management.dll", "Akka.Discovery.dll"]);
+        mapped.Should().NotContain(["Akka.Remote.dll", "Akka.Cluster.dll", "Akka.Cluster.Sharding.dll", "Akka.Cluster.Tools.dll", "Akka.Discovery.dll"]);
     }
 
     [Fact]
