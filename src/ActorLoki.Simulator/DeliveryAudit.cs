@@ -12,6 +12,34 @@ namespace ActorLoki.Simulator;
 public static class DeliveryAudit
 {
     /// <summary>
+    /// Waits until the receiver holds every readable line of the ledger, waking on each entry it accepts. Returns the
+    /// account that was complete, or, once <paramref name="cancellationToken"/> is cancelled, the account as it stands.
+    /// </summary>
+    public static async Task<DeliveryReport> WaitUntilCompleteAsync(Ledger ledger, LokiReceiver receiver, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        while (true)
+        {
+            // The count is read before the account is taken: an entry arriving in between wakes the wait.
+            var accepted = receiver.Statistics.EntriesAccepted;
+            var report = Account(ledger, receiver);
+            if (report.Complete)
+            {
+                return report;
+            }
+
+            try
+            {
+                await receiver.WaitForEntriesAsync(accepted + 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Account(ledger, receiver);
+            }
+        }
+    }
+
+    /// <summary>
     /// Compares the ledger with the receiver's streams, matching lines by namespace, pod, container, timestamp
     /// and <see cref="LineHash"/> of the line (so it works when neither side keeps the lines' bytes).
     /// </summary>

@@ -46,7 +46,7 @@ public sealed class PodServiceDiscovery : ServiceDiscovery
         ArgumentNullException.ThrowIfNull(pods);
         foreach (var pod in pods)
         {
-            if (pod.Status is not { Phase: "Running", PodIP: { Length: > 0 } ip } || pod.Metadata?.DeletionTimestamp is not null)
+            if (!IsReachable(pod))
             {
                 continue;
             }
@@ -54,14 +54,23 @@ public sealed class PodServiceDiscovery : ServiceDiscovery
             int? port = null;
             if (!string.IsNullOrEmpty(portName))
             {
-                port = (pod.Spec?.Containers ?? []).SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name == portName)?.Number;
+                port = PortNamed(pod, portName);
                 if (port is null)
                 {
                     continue;
                 }
             }
 
+            var ip = pod.Status!.PodIP!;
             yield return new ResolvedTarget(ip, port, IPAddress.TryParse(ip, out var address) ? address : null);
         }
     }
+
+    /// <summary>A replica pod that can be a contact point: Running, with a pod IP, not terminating.</summary>
+    public static bool IsReachable(Pod pod) =>
+        pod?.Status is { Phase: "Running", PodIP.Length: > 0 } && pod.Metadata?.DeletionTimestamp is null;
+
+    /// <summary>The number of the pod's container port named <paramref name="name"/>, if any container declares it.</summary>
+    public static int? PortNamed(Pod pod, string name) =>
+        (pod?.Spec?.Containers ?? []).SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name == name)?.Number;
 }

@@ -85,7 +85,7 @@ internal sealed partial class Preflight
         }
 
         var pods = list.Value!.Items ?? [];
-        var running = pods.Where(p => p.Status is { Phase: "Running", PodIP.Length: > 0 } && p.Metadata?.DeletionTimestamp is null).ToList();
+        var running = pods.Where(PodServiceDiscovery.IsReachable).ToList();
         var replicas = running.Select(p => (Pod: p, Remoting: PortNamed(p, bootstrap.PortName))).Where(r => r.Remoting is not null).Select(r => (r.Pod, Remoting: r.Remoting!.Value)).ToList();
 
         var self = environment.GetVariable("POD_NAME") ?? environment.GetVariable("HOSTNAME");
@@ -127,8 +127,7 @@ internal sealed partial class Preflight
     private static string BetweenReplicas(ClusterSettings cluster) =>
         cluster.SeedNodes.Count == 0 ? $"the pods labelled {cluster.Bootstrap.PodLabelSelector}" : "the replicas";
 
-    private static int? PortNamed(Pod pod, string name) =>
-        (pod.Spec?.Containers ?? []).SelectMany(c => c.Ports ?? []).FirstOrDefault(p => p.Name == name)?.Number;
+    private static int? PortNamed(Pod pod, string name) => PodServiceDiscovery.PortNamed(pod, name);
 
     /// <summary>Opens and closes a TCP connection; null when it connected, else why not.</summary>
     private async Task<string?> ConnectAsync(string host, int port, CancellationToken cancellationToken)

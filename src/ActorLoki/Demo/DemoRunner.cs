@@ -290,12 +290,7 @@ internal sealed class DemoRunner(ActorLokiSettings settings, TextWriter output, 
         {
             if (receiver is not null)
             {
-                // The count is read before the account is taken: an entry arriving in between wakes the wait.
-                for (var accepted = receiver.Statistics.EntriesAccepted; !DeliveryAudit.Account(ledger, receiver).Complete; accepted = receiver.Statistics.EntriesAccepted)
-                {
-                    await receiver.WaitForEntriesAsync(accepted + 1, limit.Token).ConfigureAwait(false);
-                }
-
+                await DeliveryAudit.WaitUntilCompleteAsync(ledger, receiver, limit.Token).ConfigureAwait(false);
                 return;
             }
 

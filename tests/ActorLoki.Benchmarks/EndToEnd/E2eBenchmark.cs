@@ -438,16 +438,7 @@ public sealed class E2eBenchmark : IBenchmark
             };
         }
 
-        return result with
-        {
-            Delivered = report.Delivered,
-            Missing = report.Missing,
-            VisibleDuplicates = report.VisibleDuplicates,
-            OutOfOrder = report.OutOfOrder,
-            Unexpected = report.Unexpected,
-            Unreadable = report.Unreadable,
-            ResentAndDeduplicated = report.ResentAndDeduplicated,
-        };
+        return result.WithAudit(report);
     }
 
     private static double? BurstRate(List<E2eResult> results) => results.FirstOrDefault(r => r.Scenario == "burst") is { } burst ? Math.Round(burst.LinesPerSecond / 2 / 1000) * 1000 : null;

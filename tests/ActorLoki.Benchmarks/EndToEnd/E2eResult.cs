@@ -89,6 +89,18 @@ internal sealed record E2eResult
         return text.ToString();
     }
 
+    /// <summary>This result with the delivery audit's counts.</summary>
+    public E2eResult WithAudit(ActorLoki.Simulator.DeliveryReport report) => this with
+    {
+        Delivered = report.Delivered,
+        Missing = report.Missing,
+        VisibleDuplicates = report.VisibleDuplicates,
+        OutOfOrder = report.OutOfOrder,
+        Unexpected = report.Unexpected,
+        Unreadable = report.Unreadable,
+        ResentAndDeduplicated = report.ResentAndDeduplicated,
+    };
+
     private static string Latency(E2eResult r) => r.LatencyP50Seconds is { } p50 && r.LatencyP99Seconds is { } p99 && !double.IsNaN(p50)
         ? string.Create(CultureInfo.InvariantCulture, $"{p50 * 1000:F0} / {p99 * 1000:F0} ms")
         : "–";

@@ -137,18 +137,11 @@ internal static class ScaleOutBenchmark
                 ShipperCpuSeconds = perNode.Sum(f => f.Millicores) * seconds / 1000,
                 PeakRssMiB = perNode.Max(f => f.PeakRssMiB),
                 EndRssMiB = perNode.Max(f => f.SteadyRssMiB),
-                Delivered = report.Delivered,
-                Missing = report.Missing,
-                VisibleDuplicates = report.VisibleDuplicates,
-                OutOfOrder = report.OutOfOrder,
-                Unexpected = report.Unexpected,
-                Unreadable = report.Unreadable,
-                ResentAndDeduplicated = report.ResentAndDeduplicated,
                 DeliveredInTime = delivered && refollowed.Complete && overlaps.Count == 0,
                 CatchUpSeconds = refollowed.Longest?.TotalSeconds,
                 Notes = string.Create(CultureInfo.InvariantCulture,
                     $"3 nodes; per node (peak/steady RSS MiB, millicores): {string.Join("; ", perNode.Select(f => $"{f.Name} {f.Streams} streams {f.PeakRssMiB:F0}/{f.SteadyRssMiB:F0} MiB {f.Millicores:F0} mc"))}; SIGKILL to all streams followed again: {refollowText}; all followed {(allFollowed - created).TotalSeconds:F1} s after the pods were created"),
-            };
+            }.WithAudit(report);
         }
         finally
         {

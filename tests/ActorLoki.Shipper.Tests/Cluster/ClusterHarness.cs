@@ -189,27 +189,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     public async Task<DeliveryReport> WaitForDeliveryAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            var accepted = Loki.Statistics.EntriesAccepted;
-            var report = Account();
-            if (report.Complete)
-            {
-                _output?.WriteLine(report.ToString());
-                return report;
-            }
-
-            try
-            {
-                await Loki.WaitForEntriesAsync(accepted + 1, cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                var last = Account();
-                _output?.WriteLine(last.ToString());
-                return last;
-            }
-        }
+        var report = await DeliveryAudit.WaitUntilCompleteAsync(Cluster.Ledger, Loki, cancel.Token);
+        _output?.WriteLine(report.ToString());
+        return report;
     }
 
     public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)

@@ -169,31 +169,7 @@ public sealed class ShipperHarness : IAsyncDisposable
     public async Task<DeliveryReport> WaitForDeliveryAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            // The count is read before the account is taken: an entry arriving in between wakes the wait.
-            var accepted = Loki.Statistics.EntriesAccepted;
-            var report = Account();
-            if (report.Complete)
-            {
-                return Done(report);
-            }
-
-            try
-            {
-                await Loki.WaitForEntriesAsync(accepted + 1, cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return await DoneAsync(Account());
-            }
-        }
-    }
-
-    private DeliveryReport Done(DeliveryReport report)
-    {
-        _output?.WriteLine(report.ToString());
-        return report;
+        return await DoneAsync(await DeliveryAudit.WaitUntilCompleteAsync(Cluster.Ledger, Loki, cancel.Token));
     }
 
     private async Task<DeliveryReport> DoneAsync(DeliveryReport report)
