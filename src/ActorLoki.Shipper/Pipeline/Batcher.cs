@@ -40,7 +40,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     private readonly Dictionary<LabelSet, StreamBuffer> _streams = [];
 
     // Streams whose pending lines became non-empty, in that order: the head is the next to fall due.
-    private readonly Queue<(StreamBuffer Stream, long Generation)> _dueOrder = new();
+    private readonly PriorityQueue<(StreamBuffer Stream, long Generation), DateTimeOffset> _dueOrder = new();
     private readonly HashSet<StreamBuffer> _ready = [];
 
     // Credit: what each registered tail holds (may go below zero by one read), and tails waiting for more.
@@ -62,12 +62,22 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     private bool _pusherWaiting;
     private DateTimeOffset? _flushTimerAt;
 
+    /// <summary>
+    /// Akka's scheduler fires a timer on its first tick at or after the deadline (ActorLoki's tick is 50 ms), so
+    /// the flush timer is set one tick early and a stream due within that tick counts as due: lines go out before
+    /// <c>max-wait</c>, never up to a tick after it. Zero under a virtual-time scheduler (tests), which is exact.
+    /// </summary>
+    private readonly TimeSpan _earlyBy;
+
     public Batcher(BatcherOptions options, IActorRef positions, ShipperMetrics metrics)
     {
         _options = options;
         _positions = positions;
         _metrics = metrics;
         _time = Time;
+        _earlyBy = Context.System.Scheduler is HashedWheelTimerScheduler
+            ? Context.System.Settings.Config.GetTimeSpan("akka.scheduler.tick-duration", TimeSpan.Zero)
+            : TimeSpan.Zero;
 
         Receive<RegisterTail>(_ => OnRegister());
         Receive<UnregisterTail>(_ => OnUnregister(Sender));
@@ -336,8 +346,10 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         if (wasEmpty)
         {
             stream.Generation++;
-            stream.FirstPendingAt = _time.GetUtcNow();
-            _dueOrder.Enqueue((stream, stream.Generation));
+            var now = _time.GetUtcNow();
+            stream.FirstPendingAt = now;
+            stream.DueAt = DueAt(append.Entries[0].TimestampUnixNanos, now);
+            _dueOrder.Enqueue((stream, stream.Generation), stream.DueAt);
             ScheduleFlush();
         }
 
@@ -403,26 +415,38 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
 
     // ---- flushing ---------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// When a stream's pending lines are due: <c>max-wait</c> after the first one's timestamp (when the kubelet
+    /// recorded it), so the wait to read it counts, never later than <c>max-wait</c> from now (a node clock ahead of
+    /// ours) and never before now. Lines older than <c>max-wait</c> (a backlog read after a restart or an outage)
+    /// go out as soon as the pusher is free instead of waiting another <c>max-wait</c>.
+    /// </summary>
+    private DateTimeOffset DueAt(long firstTimestampUnixNanos, DateTimeOffset now)
+    {
+        var written = DateTimeOffset.UnixEpoch.AddTicks(Math.Clamp(firstTimestampUnixNanos / 100, 0, (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks - _options.MaxWait.Ticks));
+        var due = written + _options.MaxWait;
+        return due < now ? now : due > now + _options.MaxWait ? now + _options.MaxWait : due;
+    }
+
     private void ScheduleFlush()
     {
-        while (_dueOrder.TryPeek(out var head) && (head.Generation != head.Stream.Generation || head.Stream.Pending.Count == 0))
+        while (_dueOrder.TryPeek(out var head, out _) && (head.Generation != head.Stream.Generation || head.Stream.Pending.Count == 0))
         {
             _dueOrder.Dequeue();
         }
 
-        if (!_dueOrder.TryPeek(out var next))
+        if (!_dueOrder.TryPeek(out _, out var due))
         {
             return;
         }
 
-        var due = next.Stream.FirstPendingAt + _options.MaxWait;
         if (_flushTimerAt == due)
         {
             return;
         }
 
         _flushTimerAt = due;
-        var delay = due - _time.GetUtcNow();
+        var delay = due - _earlyBy - _time.GetUtcNow();
         Timers.StartSingleTimer(FlushTimer, FlushDue.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
     }
 
@@ -430,7 +454,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     {
         _flushTimerAt = null;
         var now = _time.GetUtcNow();
-        while (_dueOrder.TryPeek(out var head))
+        while (_dueOrder.TryPeek(out var head, out _))
         {
             if (head.Generation != head.Stream.Generation || head.Stream.Pending.Count == 0)
             {
@@ -438,7 +462,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
                 continue;
             }
 
-            if (head.Stream.FirstPendingAt + _options.MaxWait > now)
+            if (head.Stream.DueAt - _earlyBy > now)
             {
                 break;
             }
@@ -591,7 +615,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     }
 
     private bool IsDue(StreamBuffer stream) =>
-        _drainRequesters.Count > 0 || IsFull(stream) || stream.FirstPendingAt + _options.MaxWait <= _time.GetUtcNow() || IsFlushing(stream);
+        _drainRequesters.Count > 0 || IsFull(stream) || stream.DueAt - _earlyBy <= _time.GetUtcNow() || IsFlushing(stream);
 
     private bool IsFlushing(StreamBuffer stream) =>
         _streamFlushes.Count > 0 && stream.Chunks.Any(c => _streamFlushes.Exists(f => IsOf(c.Stream.Key, f.Request)));
@@ -809,6 +833,9 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
         public List<ChunkRecord> Chunks { get; private set; } = [];
 
         public DateTimeOffset FirstPendingAt { get; set; }
+
+        /// <summary>When the pending lines go out at the latest (<see cref="Batcher.DueAt"/>).</summary>
+        public DateTimeOffset DueAt { get; set; }
 
         /// <summary>Bumped when pending lines start anew, so stale entries of the due queue are recognised.</summary>
         public long Generation { get; set; }

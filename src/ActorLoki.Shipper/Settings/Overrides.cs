@@ -54,7 +54,7 @@ internal static class Overrides
     /// <c>ACTORLOKI__AKKA__...</c> sets a key of the <c>akka</c> section, known from Akka's reference configuration.
     /// </summary>
     public static HoconObject FromEnvironment(
-        IReadOnlyDictionary<string, string> environment, ReferenceSchema schema, ReferenceSchema akka, List<ConfigurationProblem> problems)
+        IReadOnlyDictionary<string, string> environment, ReferenceSchema schema, Func<ReferenceSchema> akka, List<ConfigurationProblem> problems)
     {
         var layer = HoconObject.Empty(new HoconOrigin("environment"));
         foreach (var name in environment.Keys.Order(StringComparer.Ordinal))
@@ -67,7 +67,7 @@ internal static class Overrides
             var origin = new HoconOrigin($"environment variable {name}");
             var segments = name[EnvironmentPrefix.Length..].Split("__");
             var path = segments.Select(static s => s.ToLowerInvariant().Replace('_', '-')).ToList();
-            var keys = path[0] == akka.RootKey && path.Count > 1 ? akka : schema;
+            var keys = path[0] == AkkaReference.Root && path.Count > 1 ? akka() : schema;
             if (keys == schema)
             {
                 path.Insert(0, schema.RootKey);
@@ -131,7 +131,7 @@ internal static class Overrides
     public static HoconObject FromCommandLine(
         IReadOnlyList<KeyValuePair<string, string>> overrides,
         ReferenceSchema schema,
-        ReferenceSchema akka,
+        Func<ReferenceSchema> akka,
         IReadOnlyDictionary<string, string> environment,
         List<ConfigurationProblem> problems)
     {
@@ -149,7 +149,7 @@ internal static class Overrides
                 continue;
             }
 
-            var keys = path[0] == akka.RootKey && path.Count > 1 ? akka : schema;
+            var keys = path[0] == AkkaReference.Root && path.Count > 1 ? akka() : schema;
             if (path[0] != keys.RootKey)
             {
                 path.Insert(0, keys.RootKey);

@@ -10,11 +10,11 @@ namespace ActorLoki.Shipper.Settings;
 /// </summary>
 internal static class UnknownKeys
 {
-    public static void Report(HoconObject effective, ReferenceSchema schema, ReferenceSchema akka, List<ConfigurationProblem> problems)
+    public static void Report(HoconObject effective, ReferenceSchema schema, Func<ReferenceSchema> akka, List<ConfigurationProblem> problems)
     {
         foreach (var (key, value) in effective.Fields)
         {
-            var section = key == schema.RootKey ? schema : key == akka.RootKey ? akka : null;
+            var section = key == schema.RootKey ? schema : key == AkkaReference.Root ? akka() : null;
             if (section is not null)
             {
                 if (value is HoconObject actual && section.Reference.Fields[section.RootKey] is HoconObject reference)
@@ -22,9 +22,9 @@ internal static class UnknownKeys
                     Walk(actual, reference, section.RootKey, section, problems);
                 }
             }
-            else if (KeySuggestions.Distance(key, schema.RootKey) <= 2 || KeySuggestions.Distance(key, akka.RootKey) <= 1)
+            else if (KeySuggestions.Distance(key, schema.RootKey) <= 2 || KeySuggestions.Distance(key, AkkaReference.Root) <= 1)
             {
-                var meant = KeySuggestions.Distance(key, schema.RootKey) <= 2 ? schema.RootKey : akka.RootKey;
+                var meant = KeySuggestions.Distance(key, schema.RootKey) <= 2 ? schema.RootKey : AkkaReference.Root;
                 problems.Add(new ConfigurationProblem(
                     ProblemSeverity.Warning, key, value.Origin, $"unknown key {HoconPath.RenderKey(key)} is ignored; did you mean {meant}?"));
             }

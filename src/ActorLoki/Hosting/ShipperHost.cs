@@ -61,7 +61,10 @@ public sealed class ShipperHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         options ??= new ShipperHostOptions();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "actorloki" });
+        // The empty builder: no configuration files or variables (ActorLoki's HOCON is the configuration; the slim
+        // builder would read appsettings.json and watch it with inotify), no logging providers, Kestrel alone.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "actorloki" });
+        builder.WebHost.UseKestrelCore();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
@@ -162,32 +165,108 @@ public sealed class ShipperHost : IAsyncDisposable
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
-        app.MapGet("/metrics", (HttpContext context, PrometheusExporter exporter) => exporter.ServeAsync(context));
+        // One request handler instead of routing and minimal APIs: five fixed paths need no route table, and
+        // minimal APIs compile a request delegate per endpoint (expression trees) and load routing, results,
+        // validation and authorization on the first request, a third of the process's start-up at a quarter
+        // of a CPU (docs/performance.md, Start-up).
+        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
+        var service = app.Services.GetRequiredService<ShipperService>();
+        app.Run(context => ServeAsync(context, exporter, service, settings));
+    }
 
-        app.MapGet("/healthz", (ShipperService service) => service.Runtime is { WhenTerminated.IsCompleted: false }
-            ? Results.Text("ok\n")
-            : Results.Text("the actor system is not running\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-
-        app.MapGet("/readyz", async (ShipperService service, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// <c>GET</c> on one of the endpoints, matched without case and with or without a trailing slash (as routing
+    /// did); another method on one of them is 405, any other path 404.
+    /// </summary>
+    private static async Task ServeAsync(HttpContext context, PrometheusExporter exporter, ShipperService service, ActorLokiSettings settings)
+    {
+        var endpoint = Endpoint(context.Request.Path.Value);
+        if (endpoint is null)
         {
-            var readiness = await service.ReadinessAsync(settings.Http.ReadyPushWindow, cancellationToken);
-            return Results.Text(readiness.Reason + "\n", statusCode: readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        });
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
 
-        app.MapGet("/debug/actors", (ShipperService service) => service.Runtime is { } runtime
-            ? Results.Text(JsonSerializer.Serialize(runtime.GetActorTree(), DebugJson.Options), "application/json")
-            : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET";
+            return;
+        }
 
-        // Cluster mode: this node, the leader, the members and this node's shards with their entities; 404 when clustering is off.
-        app.MapGet("/debug/cluster", async (ShipperService service) => service.Runtime is { } runtime
-            ? await runtime.GetClusterStatusAsync() is { } cluster
-                ? Results.Text(JsonSerializer.Serialize(cluster, DebugJson.Options), "application/json")
-                : Results.Text("clustering is off (actorloki.cluster.enabled)\n", statusCode: StatusCodes.Status404NotFound)
-            : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        var cancellationToken = context.RequestAborted;
+        var runtime = service.Runtime;
+        switch (endpoint)
+        {
+            case "/metrics":
+                await exporter.ServeAsync(context).ConfigureAwait(false);
+                return;
 
-        app.MapGet("/debug/streams", async (ShipperService service, CancellationToken cancellationToken) => service.Runtime is { } runtime
-            ? Results.Text(JsonSerializer.Serialize((await runtime.GetStreamsAsync(cancellationToken)).Tails, DebugJson.Options), "application/json")
-            : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+            case "/healthz":
+                await (runtime is { WhenTerminated.IsCompleted: false }
+                    ? TextAsync(context, StatusCodes.Status200OK, "ok\n")
+                    : TextAsync(context, StatusCodes.Status503ServiceUnavailable, "the actor system is not running\n")).ConfigureAwait(false);
+                return;
+
+            case "/readyz":
+                var readiness = await service.ReadinessAsync(settings.Http.ReadyPushWindow, cancellationToken).ConfigureAwait(false);
+                await TextAsync(context, readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, readiness.Reason + "\n").ConfigureAwait(false);
+                return;
+        }
+
+        if (runtime is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        switch (endpoint)
+        {
+            case "/debug/actors":
+                await JsonAsync(context, runtime.GetActorTree()).ConfigureAwait(false);
+                return;
+
+            // Cluster mode: this node, the leader, the members and this node's shards with their entities; 404 when clustering is off.
+            case "/debug/cluster":
+                await (await runtime.GetClusterStatusAsync().ConfigureAwait(false) is { } cluster
+                    ? JsonAsync(context, cluster)
+                    : TextAsync(context, StatusCodes.Status404NotFound, "clustering is off (actorloki.cluster.enabled)\n")).ConfigureAwait(false);
+                return;
+
+            default: // "/debug/streams"
+                await JsonAsync(context, (await runtime.GetStreamsAsync(cancellationToken).ConfigureAwait(false)).Tails).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private static readonly string[] Endpoints = ["/metrics", "/healthz", "/readyz", "/debug/actors", "/debug/cluster", "/debug/streams"];
+
+    private static string? Endpoint(string? path)
+    {
+        var trimmed = path is { Length: > 1 } && path[^1] == '/' ? path.AsSpan(0, path.Length - 1) : path.AsSpan();
+        foreach (var endpoint in Endpoints)
+        {
+            if (trimmed.Equals(endpoint, StringComparison.OrdinalIgnoreCase))
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
+    }
+
+    private static Task TextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text, context.RequestAborted);
+    }
+
+    private static Task JsonAsync<T>(HttpContext context, T value)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(value, DebugJson.Options), context.RequestAborted);
     }
 }
 

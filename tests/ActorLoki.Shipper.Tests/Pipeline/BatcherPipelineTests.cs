@@ -17,7 +17,8 @@ namespace ActorLoki.Shipper.Tests.Pipeline;
 /// </summary>
 public sealed class BatcherPipelineTests() : LokiTestKit
 {
-    private static readonly long T0 = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L;
+    // Lines written as the test starts: a batch's max-wait counts from its first line's timestamp.
+    private readonly long T0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
     private readonly ShipperMetrics _metrics = new();
 
     public override async Task DisposeAsync()
@@ -42,7 +43,10 @@ public sealed class BatcherPipelineTests() : LokiTestKit
             new LabelSetBuilder(LabelLimits.Default).Set("namespace", "dev1").Set("pod", pod).Set("container", "app").Build(), null);
 
     /// <summary>A chunk of <paramref name="count"/> lines numbered from <paramref name="first"/>, one buffer for all.</summary>
-    private static Batcher.Append Chunk(StreamInfo stream, int first, int count)
+    private Batcher.Append Chunk(StreamInfo stream, int first, int count) => Chunk(stream, first, count, T0);
+
+    /// <summary>The same, its lines stamped from <paramref name="t0"/> (Unix nanoseconds) on, a millisecond apart.</summary>
+    private static Batcher.Append Chunk(StreamInfo stream, int first, int count, long t0)
     {
         var text = new StringBuilder();
         var offsets = new List<(int Offset, int Length)>();
@@ -54,8 +58,8 @@ public sealed class BatcherPipelineTests() : LokiTestKit
         }
 
         var buffer = Encoding.UTF8.GetBytes(text.ToString());
-        var entries = offsets.Select((o, i) => new LogEntry(T0 + ((first + i) * 1_000_000L), buffer.AsMemory(o.Offset, o.Length))).ToArray();
-        var position = new StreamPosition((T0 / 1_000_000_000) - 2, first + count, entries[^1].TimestampUnixNanos, (ulong)(first + count));
+        var entries = offsets.Select((o, i) => new LogEntry(t0 + ((first + i) * 1_000_000L), buffer.AsMemory(o.Offset, o.Length))).ToArray();
+        var position = new StreamPosition((t0 / 1_000_000_000) - 2, first + count, entries[^1].TimestampUnixNanos, (ulong)(first + count));
         return new Batcher.Append(stream, entries, count, buffer.Length, position, entries[^1].TimestampUnixNanos);
     }
 
@@ -333,5 +337,41 @@ public sealed class BatcherPipelineTests() : LokiTestKit
         var flushed = await FishForMessageAsync<Batcher.StreamsFlushed>(m => m is Batcher.StreamsFlushed, TimeSpan.FromSeconds(5));
         flushed.Should().Be(new Batcher.StreamsFlushed("uid-a", "app", 2));
         positions.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    private static long Stamp(TimeSpan ago) => (DateTimeOffset.UtcNow - ago).ToUnixTimeMilliseconds() * 1_000_000L;
+
+    [Fact]
+    public async Task Lines_older_than_max_wait_a_backlog_go_out_at_once_while_fresh_lines_wait()
+    {
+        var (batcher, _) = StartPipeline(Options(maxWaitMs: 60_000));
+
+        batcher.Tell(Chunk(Stream("fresh"), 0, 10), TestActor);
+        batcher.Tell(Chunk(Stream("backlog"), 0, 10, Stamp(TimeSpan.FromMinutes(2))), TestActor);
+
+        await Loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        Loki.Streams().Select(s => s.LabelValues["pod"]).Should().Equal(["backlog"], "lines written two minutes ago have waited max-wait already; lines written now wait a minute");
+    }
+
+    [Fact]
+    public async Task Max_wait_counts_from_the_first_lines_timestamp_not_from_when_the_batcher_got_it()
+    {
+        var (batcher, _) = StartPipeline(Options(maxWaitMs: 60_000));
+
+        // Written 59.5 s ago (read late: a slow API server, a tail that was waiting for credit): due in half a second.
+        batcher.Tell(Chunk(Stream("late"), 0, 10, Stamp(TimeSpan.FromSeconds(59.5))), TestActor);
+
+        await Loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_node_clock_ahead_of_ours_delays_a_batch_no_longer_than_max_wait()
+    {
+        var (batcher, _) = StartPipeline(Options(maxWaitMs: 300));
+
+        batcher.Tell(Chunk(Stream("ahead"), 0, 10, Stamp(TimeSpan.FromMinutes(-10))), TestActor);
+
+        await Loki.WaitForEntriesAsync(10).WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

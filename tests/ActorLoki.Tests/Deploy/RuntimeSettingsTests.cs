@@ -12,7 +12,7 @@ public sealed class RuntimeSettingsTests
     private static readonly string Directory = AppContext.BaseDirectory;
 
     [Fact]
-    public void The_built_runtimeconfig_caps_the_gen0_budget_and_keeps_workstation_non_concurrent_GC_without_tiering()
+    public void The_built_runtimeconfig_caps_the_gen0_budget_and_keeps_workstation_non_concurrent_GC_and_tiering_without_dynamic_PGO()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "actorloki.runtimeconfig.json")));
         var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
@@ -20,7 +20,8 @@ public sealed class RuntimeSettingsTests
         properties.GetProperty("System.GC.Gen0MaxBudget").GetString().Should().Be("0x200000");
         properties.GetProperty("System.GC.Server").GetBoolean().Should().BeFalse();
         properties.GetProperty("System.GC.Concurrent").GetBoolean().Should().BeFalse();
-        properties.GetProperty("System.Runtime.TieredCompilation").GetBoolean().Should().BeFalse();
+        properties.TryGetProperty("System.Runtime.TieredCompilation", out _).Should().BeFalse("tiered compilation stays on (the default)");
+        properties.GetProperty("System.Runtime.TieredPGO").GetBoolean().Should().BeFalse();
     }
 
     [Fact]
