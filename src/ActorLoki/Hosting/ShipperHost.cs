@@ -35,6 +35,9 @@ public sealed class ShipperHost : IAsyncDisposable
 
     private const string EndToEndLagName = "actorloki_end_to_end_lag_seconds";
 
+    /// <summary>How long <c>actorloki run</c> waits for its first accepted push before it opens the endpoints anyway.</summary>
+    public static readonly TimeSpan EndpointsStartLimit = TimeSpan.FromSeconds(5);
+
     private readonly WebApplication _app;
 
     private ShipperHost(WebApplication app) => _app = app;
@@ -88,6 +91,16 @@ public sealed class ShipperHost : IAsyncDisposable
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        if (listen is not null && options.HandleTerminationSignals && !options.AnyFreePort)
+        {
+            // `actorloki run`: the endpoints start after the first accepted push, at most EndpointsStartLimit later.
+            var kestrel = builder.Services.Last(static d => d.ServiceType == typeof(IServer));
+            builder.Services.Remove(kestrel);
+            builder.Services.AddSingleton<IServer>(sp => new DeferredServer(
+                (IServer)ActivatorUtilities.CreateInstance(sp, kestrel.ImplementationType!),
+                () => sp.GetRequiredService<ShipperService>().Runtime is { Metrics.LastPushSuccess: not null },
+                EndpointsStartLimit));
+        }
 
         if (!options.HandleTerminationSignals)
         {

@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle,scale-out|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
+///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll | --published] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
@@ -41,10 +41,10 @@ public sealed class E2eBenchmark : IBenchmark
             return 2;
         }
 
-        var shipperDll = options.ShipperDll ?? LocateShipper();
+        var shipperDll = options.ShipperDll ?? (options.Published ? await PublishShipperAsync(cancellationToken) : LocateShipper());
         if (shipperDll is null)
         {
-            await Console.Error.WriteLineAsync("actorloki.dll (Release) not found: dotnet build -c Release src/ActorLoki");
+            await Console.Error.WriteLineAsync(options.Published ? "the shipper could not be published (see above)" : "actorloki.dll (Release) not found: dotnet build -c Release src/ActorLoki");
             return 2;
         }
 
@@ -522,6 +522,40 @@ public sealed class E2eBenchmark : IBenchmark
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>dotnet publish</c> of the shipper as in the Dockerfile (its csproj turns ReadyToRun on when a runtime
+    /// identifier is given); the published actorloki.dll, or null when the publish failed.
+    /// </summary>
+    internal static async Task<string?> PublishShipperAsync(CancellationToken cancellationToken)
+    {
+        if (RepositoryRoot() is not { } root)
+        {
+            return null;
+        }
+
+        var output = Path.Combine(root, "artifacts", "bench", "publish");
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        Console.WriteLine($"publishing the shipper as the image does (ReadyToRun, {rid}) to {output}...");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["publish", Path.Combine(root, "src", "ActorLoki", "ActorLoki.csproj"), "--configuration", "Release", "--runtime", rid, "--self-contained", "false", "--output", output])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var publish = System.Diagnostics.Process.Start(start)!;
+        var log = publish.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = publish.StandardError.ReadToEndAsync(cancellationToken);
+        await publish.WaitForExitAsync(cancellationToken);
+        if (publish.ExitCode != 0)
+        {
+            await Console.Error.WriteLineAsync($"dotnet publish failed ({publish.ExitCode}):\n{await log}{await errors}");
+            return null;
+        }
+
+        var dll = Path.Combine(output, "actorloki.dll");
+        return File.Exists(dll) ? dll : null;
     }
 
     internal static string? LocateShipper()

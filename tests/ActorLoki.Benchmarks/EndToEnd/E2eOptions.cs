@@ -69,6 +69,12 @@ internal sealed record E2eOptions
     /// <summary><c>--shipper</c>: another build of actorloki.dll (a published one, ReadyToRun); default the Release build of this tree.</summary>
     public string? ShipperDll { get; init; }
 
+    /// <summary>
+    /// <c>--published</c>: publish the shipper as the Dockerfile does (Release, ReadyToRun for this machine's
+    /// runtime identifier) under artifacts/bench/publish and run that, as in the image.
+    /// </summary>
+    public bool Published { get; init; }
+
     /// <summary>Environment variables of the shipper process (<c>--env DOTNET_GCGen0MaxBudget=0x1000000</c>), for experiments.</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
 
@@ -101,6 +107,7 @@ internal sealed record E2eOptions
                 "--bare" => options with { Bare = true },
                 "--cpu-quota" => options with { CpuQuotaCores = Number() },
                 "--shipper" => options with { ShipperDll = Path.GetFullPath(Value()) },
+                "--published" => options with { Published = true },
                 "--env" => options with { Environment = [.. options.Environment, Value()] },
                 var other => throw new ArgumentException($"unknown option {other}"),
             };

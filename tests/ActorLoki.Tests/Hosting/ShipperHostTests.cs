@@ -80,6 +80,28 @@ public sealed class ShipperHostTests(ITestOutputHelper output) : SimulatedBacken
     }
 
     [Fact]
+    public async Task The_endpoints_match_paths_as_routing_did_and_answer_other_methods_and_paths_plainly()
+    {
+        await using var host = CreateHost();
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.EndpointAddress };
+
+        (await http.GetAsync("/healthz/")).StatusCode.Should().Be(HttpStatusCode.OK, "a trailing slash is the same path");
+        (await http.GetAsync("/HEALTHZ")).StatusCode.Should().Be(HttpStatusCode.OK, "paths match without case");
+        var health = await http.GetAsync("/healthz");
+        health.Content.Headers.ContentType!.MediaType.Should().Be("text/plain");
+        (await health.Content.ReadAsStringAsync()).Should().Be("ok\n");
+        (await http.GetAsync("/debug/actors")).Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        (await http.GetAsync("/debug/cluster")).StatusCode.Should().Be(HttpStatusCode.NotFound, "clustering is off");
+
+        var post = await http.PostAsync("/metrics", new StringContent(""));
+        post.StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
+        post.Content.Headers.Allow.Should().Equal("GET");
+        (await http.GetAsync("/nothing-here")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await http.GetAsync("/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Readiness_turns_false_while_Loki_refuses_pushes_and_lines_wait()
     {
         Kube.Cluster.CreatePod(new PodSpecification("web-0") { Namespace = Ns });
