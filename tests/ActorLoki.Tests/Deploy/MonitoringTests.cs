@@ -22,6 +22,13 @@ public sealed class ScrapedMetrics : IAsyncLifetime
     /// <summary>The body and content type of a scrape with Prometheus' Accept header.</summary>
     public (string Body, string? ContentType) OpenMetrics { get; private set; }
 
+    /// <summary>
+    /// The text format again, after the OpenMetrics scrape: series only appear while a host runs (an actor kind, an
+    /// exception type the runtime counts), so the OpenMetrics scrape has every series of <see cref="Families"/> and
+    /// none that this one lacks.
+    /// </summary>
+    public IReadOnlyDictionary<string, PrometheusTextParser.MetricFamily> FamiliesAfter { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await using var kube = await KubernetesSimulator.StartAsync(new KubernetesSimulatorOptions { Namespace = "shop" });
@@ -32,6 +39,7 @@ public sealed class ScrapedMetrics : IAsyncLifetime
         Text = await ScrapeAsync(http, null);
         OpenMetrics = await ScrapeAsync(http, PrometheusAccept);
         Families = PrometheusTextParser.Parse(Text.Body);
+        FamiliesAfter = PrometheusTextParser.Parse((await ScrapeAsync(http, null)).Item1);
         await host.StopAsync();
     }
 
