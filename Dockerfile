@@ -26,7 +26,7 @@ RUN dotnet restore src/ActorLoki/ActorLoki.csproj --arch $TARGETARCH
 
 COPY src/ src/
 # --arch gives the publish a runtime identifier, so the csproj precompiles the assemblies (ReadyToRun): at a quarter
-# of a CPU the first line reaches Loki 2.7-2.9 s after the launch instead of 4.0-4.5 s (docs/performance.md, Start-up).
+# of a CPU the first line reaches Loki 2.5-3.6 s (median 2.9) after the launch instead of 4.0-4.5 s (docs/performance.md).
 RUN dotnet publish src/ActorLoki/ActorLoki.csproj --configuration Release --arch $TARGETARCH --no-restore \
       --self-contained false --output /app
 

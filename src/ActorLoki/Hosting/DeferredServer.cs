@@ -8,7 +8,7 @@ namespace ActorLoki.Hosting;
 /// Kestrel, started once the shipper has had its first push accepted (<paramref name="pushAccepted"/>), or after
 /// <paramref name="limit"/> when Loki is not there yet. At a quarter of a CPU everything at start-up waits for the
 /// CPU, and the endpoints (probes, scrapes, debugging) are not what the first lines wait for: starting Kestrel after
-/// the first push brought launch-to-first-line from 3.3-3.7 s to 2.7-2.9 s (docs/performance.md). Kubernetes probes
+/// the first push brought launch-to-first-line from 3.3-3.7 s to a median of 2.9 s (docs/performance.md). Kubernetes probes
 /// retry (the Deployment's startup probe allows a minute); until then a probe finds the port closed.
 /// </summary>
 internal sealed class DeferredServer(IServer inner, Func<bool> pushAccepted, TimeSpan limit) : IServer
