@@ -30,6 +30,8 @@ public sealed record ActorLokiSettings
 
     public required ShutdownSettings Shutdown { get; init; }
 
+    public required MemorySettings Memory { get; init; }
+
     /// <summary>Scale-out over Akka.Cluster (off: one replica, no remoting).</summary>
     public required ClusterSettings Cluster { get; init; }
 
@@ -279,6 +281,13 @@ public sealed record PositionsSettings
 public sealed record ShutdownSettings
 {
     public required TimeSpan DrainDeadline { get; init; }
+}
+
+/// <summary>actorloki.memory</summary>
+public sealed record MemorySettings
+{
+    /// <summary>Collect the GC's generation 1 when it holds this many bytes (the host's Gen1Limiter); 0 leaves it to the runtime.</summary>
+    public required long Gen1Limit { get; init; }
 }
 
 /// <summary>actorloki.http: metrics, health and debug endpoints.</summary>

@@ -26,6 +26,7 @@ internal sealed partial class SettingsBinder
             Loki = BindLoki(),
             Positions = BindPositions(),
             Shutdown = new ShutdownSettings { DrainDeadline = Duration("actorloki.shutdown.drain-deadline") },
+            Memory = new MemorySettings { Gen1Limit = Size("actorloki.memory.gen1-limit") },
             Http = BindHttp(),
             Logging = BindLogging(),
             Actors = new ActorSettings

@@ -63,10 +63,17 @@ public sealed partial class ShipperService(
             throw new InvalidOperationException("The shipper was not attached to an actor system: Akka.Hosting's WithActors must run first.");
         }
 
-        meterFactory.Create("ActorLoki.Host").CreateObservableGauge(
+        var meter = meterFactory.Create("ActorLoki.Host");
+        meter.CreateObservableGauge(
             "actorloki_ready",
             () => Volatile.Read(ref _ready),
             description: "1 when the shipper is ready (pods listed, Loki accepting pushes), else 0; what /readyz answers, evaluated every 10 s.");
+        if (settings.Memory.Gen1Limit > 0)
+        {
+            var collections = meter.CreateCounter<long>("actorloki_gen1_collections_total", description: "Generation 1 collections run because gen1 held actorloki.memory.gen1-limit or more.");
+            _ = new Gen1Limiter(settings.Memory.Gen1Limit, Runtime.Time, collections).RunAsync(_stopped.Token);
+        }
+
         _ = WatchAsync(Runtime);
         _ = EvaluateReadinessAsync(Runtime.Time, _stopped.Token);
         return Task.CompletedTask;
