@@ -39,7 +39,7 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly Dictionary<LabelSet, StreamBuffer> _streams = [];
 
-    // Streams whose pending lines became non-empty, in that order: the head is the next to fall due.
+    // Streams whose pending lines became non-empty, by when they fall due (DueAt): the head is the next.
     private readonly PriorityQueue<(StreamBuffer Stream, long Generation), DateTimeOffset> _dueOrder = new();
     private readonly HashSet<StreamBuffer> _ready = [];
 
@@ -423,9 +423,8 @@ public sealed partial class Batcher : ShipperActor, IWithTimers
     /// </summary>
     private DateTimeOffset DueAt(long firstTimestampUnixNanos, DateTimeOffset now)
     {
-        var written = DateTimeOffset.UnixEpoch.AddTicks(Math.Clamp(firstTimestampUnixNanos / 100, 0, (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks - _options.MaxWait.Ticks));
-        var due = written + _options.MaxWait;
-        return due < now ? now : due > now + _options.MaxWait ? now + _options.MaxWait : due;
+        var due = DateTimeOffset.UnixEpoch.UtcTicks + (firstTimestampUnixNanos / 100) + _options.MaxWait.Ticks;
+        return new DateTimeOffset(Math.Clamp(due, now.UtcTicks, now.UtcTicks + _options.MaxWait.Ticks), TimeSpan.Zero);
     }
 
     private void ScheduleFlush()

@@ -178,95 +178,69 @@ public sealed class ShipperHost : IAsyncDisposable
 
     private static void MapEndpoints(WebApplication app, ActorLokiSettings settings)
     {
-        // One request handler instead of routing and minimal APIs: five fixed paths need no route table, and
-        // minimal APIs compile a request delegate per endpoint (expression trees) and load routing, results,
-        // validation and authorization on the first request, a third of the process's start-up at a quarter
-        // of a CPU (docs/performance.md, Start-up).
+        // One request handler over a table instead of routing and minimal APIs: six fixed paths need no route
+        // table, and minimal APIs compile a request delegate per endpoint from expression trees and load routing,
+        // results, validation and authorization on the first request (docs/performance.md, Start-up).
         var exporter = app.Services.GetRequiredService<PrometheusExporter>();
         var service = app.Services.GetRequiredService<ShipperService>();
-        app.Run(context => ServeAsync(context, exporter, service, settings));
+        var endpoints = new Dictionary<string, Func<HttpContext, Task>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["/metrics"] = exporter.ServeAsync,
+            ["/healthz"] = context => service.Runtime is { WhenTerminated.IsCompleted: false }
+                ? TextAsync(context, StatusCodes.Status200OK, "ok\n")
+                : TextAsync(context, StatusCodes.Status503ServiceUnavailable, "the actor system is not running\n"),
+            ["/readyz"] = async context =>
+            {
+                var readiness = await service.ReadinessAsync(settings.Http.ReadyPushWindow, context.RequestAborted).ConfigureAwait(false);
+                await TextAsync(context, readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, readiness.Reason + "\n").ConfigureAwait(false);
+            },
+            ["/debug/actors"] = WithRuntime(service, (context, runtime) => JsonAsync(context, runtime.GetActorTree())),
+
+            // Cluster mode: this node, the leader, the members and this node's shards with their entities; 404 when clustering is off.
+            ["/debug/cluster"] = WithRuntime(service, async (context, runtime) => await (await runtime.GetClusterStatusAsync().ConfigureAwait(false) is { } cluster
+                ? JsonAsync(context, cluster)
+                : TextAsync(context, StatusCodes.Status404NotFound, "clustering is off (actorloki.cluster.enabled)\n")).ConfigureAwait(false)),
+            ["/debug/streams"] = WithRuntime(service, async (context, runtime) =>
+                await JsonAsync(context, (await runtime.GetStreamsAsync(context.RequestAborted).ConfigureAwait(false)).Tails).ConfigureAwait(false)),
+        };
+        app.Run(context => ServeAsync(context, endpoints));
     }
 
     /// <summary>
     /// <c>GET</c> on one of the endpoints, matched without case and with or without a trailing slash (as routing
     /// did); another method on one of them is 405, any other path 404.
     /// </summary>
-    private static async Task ServeAsync(HttpContext context, PrometheusExporter exporter, ShipperService service, ActorLokiSettings settings)
+    private static Task ServeAsync(HttpContext context, Dictionary<string, Func<HttpContext, Task>> endpoints)
     {
-        var endpoint = Endpoint(context.Request.Path.Value);
-        if (endpoint is null)
+        var path = context.Request.Path.Value ?? "";
+        if (!endpoints.TryGetValue(path.Length > 1 && path[^1] == '/' ? path[..^1] : path, out var serve))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            return Task.CompletedTask;
         }
 
         if (!HttpMethods.IsGet(context.Request.Method))
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             context.Response.Headers.Allow = "GET";
-            return;
+            return Task.CompletedTask;
         }
 
-        var cancellationToken = context.RequestAborted;
-        var runtime = service.Runtime;
-        switch (endpoint)
-        {
-            case "/metrics":
-                await exporter.ServeAsync(context).ConfigureAwait(false);
-                return;
-
-            case "/healthz":
-                await (runtime is { WhenTerminated.IsCompleted: false }
-                    ? TextAsync(context, StatusCodes.Status200OK, "ok\n")
-                    : TextAsync(context, StatusCodes.Status503ServiceUnavailable, "the actor system is not running\n")).ConfigureAwait(false);
-                return;
-
-            case "/readyz":
-                var readiness = await service.ReadinessAsync(settings.Http.ReadyPushWindow, cancellationToken).ConfigureAwait(false);
-                await TextAsync(context, readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, readiness.Reason + "\n").ConfigureAwait(false);
-                return;
-        }
-
-        if (runtime is null)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        switch (endpoint)
-        {
-            case "/debug/actors":
-                await JsonAsync(context, runtime.GetActorTree()).ConfigureAwait(false);
-                return;
-
-            // Cluster mode: this node, the leader, the members and this node's shards with their entities; 404 when clustering is off.
-            case "/debug/cluster":
-                await (await runtime.GetClusterStatusAsync().ConfigureAwait(false) is { } cluster
-                    ? JsonAsync(context, cluster)
-                    : TextAsync(context, StatusCodes.Status404NotFound, "clustering is off (actorloki.cluster.enabled)\n")).ConfigureAwait(false);
-                return;
-
-            default: // "/debug/streams"
-                await JsonAsync(context, (await runtime.GetStreamsAsync(cancellationToken).ConfigureAwait(false)).Tails).ConfigureAwait(false);
-                return;
-        }
+        return serve(context);
     }
 
-    private static readonly string[] Endpoints = ["/metrics", "/healthz", "/readyz", "/debug/actors", "/debug/cluster", "/debug/streams"];
-
-    private static string? Endpoint(string? path)
-    {
-        var trimmed = path is { Length: > 1 } && path[^1] == '/' ? path.AsSpan(0, path.Length - 1) : path.AsSpan();
-        foreach (var endpoint in Endpoints)
+    /// <summary>A debug endpoint: 503 until the shipper's runtime is there.</summary>
+    private static Func<HttpContext, Task> WithRuntime(ShipperService service, Func<HttpContext, ShipperRuntime, Task> serve) =>
+        context =>
         {
-            if (trimmed.Equals(endpoint, StringComparison.OrdinalIgnoreCase))
+            if (service.Runtime is { } runtime)
             {
-                return endpoint;
+                return serve(context, runtime);
             }
-        }
 
-        return null;
-    }
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        };
 
     private static Task TextAsync(HttpContext context, int status, string text)
     {

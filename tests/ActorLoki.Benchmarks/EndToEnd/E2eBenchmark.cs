@@ -538,7 +538,7 @@ public sealed class E2eBenchmark : IBenchmark
         var output = Path.Combine(root, "artifacts", "bench", "publish");
         var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
         Console.WriteLine($"publishing the shipper as the image does (ReadyToRun, {rid}) to {output}...");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new System.Diagnostics.ProcessStartInfo(ShipperProcess.DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["publish", Path.Combine(root, "src", "ActorLoki", "ActorLoki.csproj"), "--configuration", "Release", "--runtime", rid, "--self-contained", "false", "--output", output])
         {
             start.ArgumentList.Add(argument);

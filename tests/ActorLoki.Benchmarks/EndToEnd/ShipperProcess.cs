@@ -185,7 +185,7 @@ internal sealed class ShipperProcess : IAsyncDisposable
         }
     }
 
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     /// <summary>The pid of the launcher's child (the cgroup shell and taskset exec timeout, which forks the shipper).</summary>
