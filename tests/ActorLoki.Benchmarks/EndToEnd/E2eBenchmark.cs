@@ -525,8 +525,9 @@ public sealed class E2eBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// <c>dotnet publish</c> of the shipper as in the Dockerfile (its csproj turns ReadyToRun on when a runtime
-    /// identifier is given); the published actorloki.dll, or null when the publish failed.
+    /// <c>dotnet publish</c> of the shipper as in the Dockerfile: self-contained for this machine's runtime identifier,
+    /// so one composite ReadyToRun image (src/ActorLoki/ReadyToRun.targets). Returns the published executable, which
+    /// the benchmark starts as the image does, or null when the publish failed.
     /// </summary>
     internal static async Task<string?> PublishShipperAsync(CancellationToken cancellationToken)
     {
@@ -537,9 +538,23 @@ public sealed class E2eBenchmark : IBenchmark
 
         var output = Path.Combine(root, "artifacts", "bench", "publish");
         var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        Console.WriteLine($"publishing the shipper as the image does (ReadyToRun, {rid}) to {output}...");
+        Console.WriteLine($"publishing the shipper as the image does (self-contained, composite ReadyToRun, {rid}) to {output}...");
+
+        // The precompiled images of an earlier publish of another kind (framework-dependent, one image per assembly)
+        // look up to date to the SDK and would be published as they are: start from none.
+        var precompiled = Path.Combine(root, "src", "ActorLoki", "obj", "Release", "net10.0", rid, "R2R");
+        if (Directory.Exists(precompiled))
+        {
+            Directory.Delete(precompiled, recursive: true);
+        }
+
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
+
         var start = new System.Diagnostics.ProcessStartInfo(ShipperProcess.DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["publish", Path.Combine(root, "src", "ActorLoki", "ActorLoki.csproj"), "--configuration", "Release", "--runtime", rid, "--self-contained", "false", "--output", output])
+        foreach (var argument in (string[])["publish", Path.Combine(root, "src", "ActorLoki", "ActorLoki.csproj"), "--configuration", "Release", "--runtime", rid, "--self-contained", "true", "--output", output])
         {
             start.ArgumentList.Add(argument);
         }
@@ -554,8 +569,8 @@ public sealed class E2eBenchmark : IBenchmark
             return null;
         }
 
-        var dll = Path.Combine(output, "actorloki.dll");
-        return File.Exists(dll) ? dll : null;
+        var executable = Path.Combine(output, "actorloki");
+        return File.Exists(executable) ? executable : null;
     }
 
     internal static string? LocateShipper()

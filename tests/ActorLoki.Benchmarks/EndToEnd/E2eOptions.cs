@@ -66,12 +66,15 @@ internal sealed record E2eOptions
     /// </summary>
     public static IReadOnlyList<string> ImageEnvironment { get; } = [];
 
-    /// <summary><c>--shipper</c>: another build of actorloki.dll (a published one, ReadyToRun); default the Release build of this tree.</summary>
+    /// <summary>
+    /// <c>--shipper</c>: another build, an actorloki.dll (run on the dotnet host) or a self-contained actorloki
+    /// executable; default the Release build of this tree.
+    /// </summary>
     public string? ShipperDll { get; init; }
 
     /// <summary>
-    /// <c>--published</c>: publish the shipper as the Dockerfile does (Release, ReadyToRun for this machine's
-    /// runtime identifier) under artifacts/bench/publish and run that, as in the image.
+    /// <c>--published</c>: publish the shipper as the Dockerfile does (Release, self-contained for this machine's
+    /// runtime identifier, one composite ReadyToRun image) under artifacts/bench/publish and run that, as in the image.
     /// </summary>
     public bool Published { get; init; }
 

@@ -63,7 +63,10 @@ internal sealed class ShipperProcess : IAsyncDisposable
         }
 
         // timeout's own child is the shipper; a SIGKILL follows a SIGTERM it sends at the deadline.
-        command.AddRange(["timeout", "--kill-after=5", ((int)maxLifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture), DotnetHost(), shipperDll, "run", "--config", configPath]);
+        // An assembly runs on the dotnet host; an executable (a self-contained publish, as in the image) on its own.
+        command.AddRange(["timeout", "--kill-after=5", ((int)maxLifetime.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
+        command.AddRange(shipperDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? [DotnetHost(), shipperDll] : [shipperDll]);
+        command.AddRange(["run", "--config", configPath]);
         var line = quota is null ? command : quota.Wrap(command);
         var start = new ProcessStartInfo(line[0])
         {

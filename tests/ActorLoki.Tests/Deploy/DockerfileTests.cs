@@ -41,16 +41,21 @@ public sealed partial class DockerfileTests
     private static string[] JsonArray(string arguments) => JsonSerializer.Deserialize<string[]>(arguments)!;
 
     [Fact]
-    public void The_image_is_built_with_the_NET_10_SDK_and_runs_on_the_chiseled_ASP_NET_runtime()
+    public void The_image_is_built_with_the_NET_10_SDK_and_runs_self_contained_on_the_chiseled_runtime_deps_image()
     {
         var stages = Stages();
 
         stages.Should().HaveCountGreaterThanOrEqualTo(2, "a multi-stage build: the SDK never ships");
         stages[0].Image.Should().Be("mcr.microsoft.com/dotnet/sdk:10.0");
-        stages[^1].Image.Should().Be("mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled");
+        stages[^1].Image.Should().Be("mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled", "the runtime travels with the application");
         stages[^1].All("COPY").Should().OnlyContain(c => c.StartsWith($"--from={stages[0].Name} ", StringComparison.Ordinal), "the runtime stage takes only the published output");
         stages[^1].All("RUN").Should().BeEmpty("a chiseled image has no shell to run anything with");
-        stages[0].All("RUN").Should().Contain(r => r.Contains("dotnet publish src/ActorLoki/ActorLoki.csproj", StringComparison.Ordinal) && r.Contains("--configuration Release", StringComparison.Ordinal));
+        stages[0].All("RUN").Should().Contain(r => r.Contains("dotnet publish src/ActorLoki/ActorLoki.csproj", StringComparison.Ordinal)
+            && r.Contains("--configuration Release", StringComparison.Ordinal)
+            && r.Contains("--self-contained true", StringComparison.Ordinal)
+            && r.Contains("--no-restore", StringComparison.Ordinal), "one composite ReadyToRun image with the framework (ReadyToRunRootsTests)");
+        stages[0].All("RUN").Should().Contain(r => r.Contains("dotnet restore src/ActorLoki/ActorLoki.csproj", StringComparison.Ordinal)
+            && r.Contains("-p:SelfContained=true", StringComparison.Ordinal), "the publish does not restore, so the restore fetches the runtime packs a self-contained publish needs");
     }
 
     [Fact]
