@@ -12,7 +12,7 @@ namespace ActorLoki.Benchmarks.EndToEnd;
 /// <code>
 /// dotnet run -c Release --project tests/ActorLoki.Benchmarks -- e2e [--scenario burst,steady,fanout,outage,churn,fargate,idle,scale-out|soak]
 ///     [--quick] [--rate N] [--lines N] [--seconds N] [--minutes N] [--tls] [--no-pin] [--memory-limit MIB]
-///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll | --published] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
+///     [--cpu-quota CORES] [--bare] [--shipper PATH/actorloki.dll | PATH/actorloki | --published] [--set KEY=VALUE]... [--env NAME=VALUE]... [--json FILE]
 /// </code>
 /// </summary>
 public sealed class E2eBenchmark : IBenchmark
