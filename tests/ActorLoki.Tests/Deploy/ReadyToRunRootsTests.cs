@@ -32,7 +32,7 @@ public sealed class ReadyToRunRootsTests
     }
 
     [Fact]
-    public void Only_a_self_contained_publish_is_composite()
+    public void Only_a_self_contained_publish_is_composite_and_runs_without_tiering()
     {
         var project = XDocument.Parse(Repository.Read("src/ActorLoki/ActorLoki.csproj"));
         var composite = project.Descendants("PublishReadyToRunComposite").Single();
@@ -40,6 +40,9 @@ public sealed class ReadyToRunRootsTests
         composite.Value.Should().Be("true");
         composite.Attribute("Condition")!.Value.Should().Contain("'$(SelfContained)' == 'true'", "a framework-dependent publish cannot compile the framework with the application");
         project.Descendants("Import").Select(i => i.Attribute("Project")!.Value).Should().Contain("ReadyToRun.targets");
+        var tiering = project.Descendants("TieredCompilation").Single();
+        tiering.Value.Should().Be("false", "precompiled code is not compiled a second time");
+        tiering.Attribute("Condition")!.Value.Should().Be("'$(PublishReadyToRunComposite)' == 'true'", "the JIT build keeps tiering: without it every method is compiled fully optimised at start-up");
     }
 
     private static bool IsFramework(string path) =>
