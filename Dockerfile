@@ -27,9 +27,9 @@ RUN dotnet restore src/ActorLoki/ActorLoki.csproj --arch $TARGETARCH -p:SelfCont
 
 COPY src/ src/
 # Self-contained for the target architecture, so the csproj precompiles ActorLoki, its packages and the framework it
-# uses into one composite ReadyToRun image (src/ActorLoki/ReadyToRun.targets): at a quarter of a CPU the first line
-# reaches Loki 2.0-2.4 s after the launch, against 2.5-3.6 s framework-dependent and 4.0-4.8 s JIT-compiled
-# (docs/performance.md, Start-up).
+# uses into one composite ReadyToRun image (src/ActorLoki/ReadyToRun.targets), run without tiered compilation: at a
+# quarter of a CPU the first line reaches Loki 1.8-2.8 s after the launch, against 2.5-3.6 s framework-dependent and
+# 4.0-4.8 s JIT-compiled (docs/performance.md, Start-up).
 RUN dotnet publish src/ActorLoki/ActorLoki.csproj --configuration Release --arch $TARGETARCH --no-restore \
       --self-contained true --output /app
 
