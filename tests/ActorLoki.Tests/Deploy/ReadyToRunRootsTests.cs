@@ -14,7 +14,7 @@ public sealed class ReadyToRunRootsTests
     [Fact]
     public async Task Every_assembly_a_single_replica_loads_is_compiled_in_full_in_the_image()
     {
-        var mapped = await DemoProcess.MappedAssembliesAsync(exitWhen: files => files.Contains("ActorLoki.Loki.dll"), "--duration", "3s");
+        var mapped = await DemoProcess.SingleReplicaAsync();
 
         Assemblies(mapped).Should().Contain("System.Private.CoreLib.dll").And.BeSubsetOf(Roots(), "ReadyToRun.targets lists every assembly the shipper loads");
     }
@@ -22,7 +22,7 @@ public sealed class ReadyToRunRootsTests
     [Fact]
     public async Task A_cluster_node_runs_the_framework_precompiled_and_JIT_compiles_only_the_cluster_packages()
     {
-        var mapped = await DemoProcess.MappedAssembliesAsync(exitWhen: files => files.Contains("Akka.Cluster.Sharding.dll"), ["--duration", "3s", .. DemoProcess.ClusterArguments()]);
+        var mapped = await DemoProcess.ClusterNodeAsync();
 
         var roots = Roots();
         mapped.Where(IsFramework).Select(Path.GetFileName).Should().BeSubsetOf(roots, "ReadyToRun.targets lists every framework assembly a cluster node loads");

@@ -11,7 +11,7 @@ public sealed class ClusterAssembliesTests
     [Fact]
     public async Task With_clustering_off_neither_Akka_Remote_nor_Akka_Cluster_is_loaded()
     {
-        var mapped = await MappedAssembliesAsync(exitWhen: files => files.Contains("ActorLoki.Loki.dll") && files.Contains("Akka.dll"), "--duration", "2s");
+        var mapped = FileNames(await DemoProcess.SingleReplicaAsync());
 
         mapped.Should().Contain("Akka.dll", "the actors run on Akka");
         mapped.Should().NotContain(["Akka.Remote.dll", "Akka.Cluster.dll", "Akka.Cluster.Sharding.dll", "Akka.Cluster.Tools.dll", "Akka.Discovery.dll"]);
@@ -20,11 +20,10 @@ public sealed class ClusterAssembliesTests
     [Fact]
     public async Task With_clustering_on_the_cluster_assemblies_are_loaded()
     {
-        var mapped = await MappedAssembliesAsync(exitWhen: files => files.Contains("Akka.Cluster.Sharding.dll"), ["--duration", "2s", .. DemoProcess.ClusterArguments()]);
+        var mapped = FileNames(await DemoProcess.ClusterNodeAsync());
 
         mapped.Should().Contain(["Akka.Remote.dll", "Akka.Cluster.dll", "Akka.Cluster.Sharding.dll"]);
     }
 
-    private static async Task<HashSet<string>> MappedAssembliesAsync(Func<HashSet<string>, bool> exitWhen, params string[] arguments) =>
-        (await DemoProcess.MappedAssembliesAsync(exitWhen, arguments)).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal)!;
+    private static HashSet<string> FileNames(IEnumerable<string> paths) => paths.Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal)!;
 }

@@ -12,8 +12,20 @@ namespace ActorLoki.Tests.Hosting;
 /// </summary>
 internal static class DemoProcess
 {
+    private static readonly Lazy<Task<HashSet<string>>> LazySingleReplica = new(() =>
+        MappedAssembliesAsync(exitWhen: files => files.Contains("ActorLoki.Loki.dll") && files.Contains("Akka.dll"), "--duration", "3s"));
+
+    private static readonly Lazy<Task<HashSet<string>>> LazyClusterNode = new(() =>
+        MappedAssembliesAsync(exitWhen: files => files.Contains("Akka.Cluster.Sharding.dll"), ["--duration", "3s", .. ClusterArguments()]));
+
+    /// <summary>What a single replica's demo maps (full paths), run once for every test that asks; do not change it.</summary>
+    public static Task<HashSet<string>> SingleReplicaAsync() => LazySingleReplica.Value;
+
+    /// <summary>What a one-node cluster's demo maps (full paths), run once for every test that asks; do not change it.</summary>
+    public static Task<HashSet<string>> ClusterNodeAsync() => LazyClusterNode.Value;
+
     /// <summary>The full paths of the .dll files the demo maps, collected until <paramref name="exitWhen"/> (by file name) or its end.</summary>
-    public static async Task<HashSet<string>> MappedAssembliesAsync(Func<HashSet<string>, bool> exitWhen, params string[] arguments)
+    private static async Task<HashSet<string>> MappedAssembliesAsync(Func<HashSet<string>, bool> exitWhen, params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "actorloki.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "demo", .. arguments])
@@ -63,7 +75,7 @@ internal static class DemoProcess
     }
 
     /// <summary>The settings of a one-node cluster of its own on a free loopback port.</summary>
-    public static string[] ClusterArguments()
+    private static string[] ClusterArguments()
     {
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
